@@ -1,0 +1,287 @@
+/**
+ * Tolerant msgpack reader for memberlist's messages. It accepts everything go-msgpack's decoders
+ * accept for memberlist's field types: any integer width for any integer field, str *or* bin for
+ * strings and byte slices, nil for any field (zero value), 0/1 for booleans, an array of small
+ * integers for a byte slice, map or array containers of any width. Every length is checked against
+ * the bytes actually present before anything is read or allocated; every failure is a DecodeError.
+ */
+import { DecodeError } from '../errors.ts';
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Nesting allowed inside skipped (unknown) values; deeper input is rejected, never recursed. */
+const MAX_SKIP_DEPTH = 32;
+
+export class MsgpackReader {
+  readonly buf: Uint8Array;
+  pos: number;
+  private readonly end: number;
+  private readonly view: DataView;
+
+  constructor(buf: Uint8Array, start = 0, end = buf.length) {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.end - this.pos < n) {
+      throw new DecodeError('truncated', `msgpack: ${what} needs ${n} bytes, ${this.end - this.pos} left`);
+    }
+  }
+
+  private u8(): number {
+    this.need(1, 'value');
+    return this.buf[this.pos++];
+  }
+
+  private u16(): number {
+    this.need(2, 'u16');
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  private u32(): number {
+    this.need(4, 'u32');
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /**
+   * Reads a container header. Returns the entry count and whether it is a map (else an array).
+   * `minEntryBytes` bounds the count by the remaining input so a forged count cannot make a
+   * caller loop or allocate.
+   */
+  containerHeader(): { count: number; isMap: boolean } {
+    const b = this.u8();
+    let count: number;
+    let isMap: boolean;
+    if (b >= 0x80 && b <= 0x8f) {
+      count = b & 0x0f;
+      isMap = true;
+    } else if (b >= 0x90 && b <= 0x9f) {
+      count = b & 0x0f;
+      isMap = false;
+    } else if (b === 0xde) {
+      count = this.u16();
+      isMap = true;
+    } else if (b === 0xdf) {
+      count = this.u32();
+      isMap = true;
+    } else if (b === 0xdc) {
+      count = this.u16();
+      isMap = false;
+    } else if (b === 0xdd) {
+      count = this.u32();
+      isMap = false;
+    } else {
+      throw new DecodeError('unexpected-type', `msgpack: expected a map, got 0x${b.toString(16)}`);
+    }
+    const minBytes = isMap ? count * 2 : count;
+    if (minBytes > this.end - this.pos) {
+      throw new DecodeError('truncated', `msgpack: container of ${count} entries exceeds the input`);
+    }
+    return { count, isMap };
+  }
+
+  /** True and consumes the byte if the next value is nil. */
+  tryNil(): boolean {
+    this.need(1, 'value');
+    if (this.buf[this.pos] === 0xc0) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Reads any msgpack integer (or nil → 0) as a JS number. 64-bit values beyond 2^53 are
+   * rejected as out of range (no memberlist field can hold them meaningfully).
+   */
+  integer(): number {
+    const b = this.u8();
+    if (b <= 0x7f) return b;
+    if (b >= 0xe0) return b - 0x100;
+    const p = this.pos;
+    switch (b) {
+      case 0xc0:
+        return 0;
+      case 0xcc:
+        this.need(1, 'uint8');
+        this.pos += 1;
+        return this.buf[p];
+      case 0xcd:
+        return this.u16();
+      case 0xce:
+        return this.u32();
+      case 0xcf: {
+        this.need(8, 'uint64');
+        const v = this.view.getBigUint64(p);
+        this.pos += 8;
+        if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+          throw new DecodeError('out-of-range', `msgpack: integer ${v} is too large`);
+        }
+        return Number(v);
+      }
+      case 0xd0:
+        this.need(1, 'int8');
+        this.pos += 1;
+        return this.view.getInt8(p);
+      case 0xd1:
+        this.need(2, 'int16');
+        this.pos += 2;
+        return this.view.getInt16(p);
+      case 0xd2:
+        this.need(4, 'int32');
+        this.pos += 4;
+        return this.view.getInt32(p);
+      case 0xd3: {
+        this.need(8, 'int64');
+        const v = this.view.getBigInt64(p);
+        this.pos += 8;
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+          throw new DecodeError('out-of-range', `msgpack: integer ${v} is too large`);
+        }
+        return Number(v);
+      }
+      default:
+        throw new DecodeError('unexpected-type', `msgpack: expected an integer, got 0x${b.toString(16)}`);
+    }
+  }
+
+  /** An unsigned Go integer field with maximum `max`. */
+  unsigned(max: number, field: string): number {
+    const v = this.integer();
+    if (v < 0 || v > max) {
+      throw new DecodeError('out-of-range', `msgpack: ${field}=${v} does not fit its unsigned type`);
+    }
+    return v;
+  }
+
+  /** A bool field: true/false, nil, or an integer (non-zero is true), as go-msgpack accepts. */
+  boolean(): boolean {
+    this.need(1, 'value');
+    const b = this.buf[this.pos];
+    if (b === 0xc3) {
+      this.pos++;
+      return true;
+    }
+    if (b === 0xc2) {
+      this.pos++;
+      return false;
+    }
+    return this.integer() !== 0;
+  }
+
+  /**
+   * The [start, end) range of a str/bin value, or null for nil. Also accepts an array of small
+   * integers for a byte slice by returning a fresh copy.
+   */
+  private rawRange(): { start: number; len: number } | null | Uint8Array {
+    const b = this.u8();
+    let len: number;
+    if (b >= 0xa0 && b <= 0xbf) len = b & 0x1f;
+    else if (b === 0xc0) return null;
+    else if (b === 0xd9 || b === 0xc4) len = this.u8();
+    else if (b === 0xda || b === 0xc5) len = this.u16();
+    else if (b === 0xdb || b === 0xc6) len = this.u32();
+    else if ((b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd) {
+      this.pos--;
+      const { count, isMap } = this.containerHeader();
+      if (isMap) throw new DecodeError('unexpected-type', 'msgpack: expected bytes, got a map');
+      const out = new Uint8Array(count);
+      for (let i = 0; i < count; i++) out[i] = this.unsigned(0xff, 'byte');
+      return out;
+    } else {
+      throw new DecodeError('unexpected-type', `msgpack: expected a string or bytes, got 0x${b.toString(16)}`);
+    }
+    this.need(len, 'string body');
+    const start = this.pos;
+    this.pos += len;
+    return { start, len };
+  }
+
+  /** A Go []byte field: a copy of the bytes, or null for nil. */
+  bytesOrNil(): Uint8Array | null {
+    const r = this.rawRange();
+    if (r === null || r instanceof Uint8Array) return r;
+    return this.buf.slice(r.start, r.start + r.len);
+  }
+
+  /** A Go string field, decoded as UTF-8 (nil → ""). */
+  string(): string {
+    const r = this.rawRange();
+    if (r === null) return '';
+    if (r instanceof Uint8Array) return utf8.decode(r);
+    const { start, len } = r;
+    if (len < 32) {
+      // ASCII fast path; falls back to the UTF-8 decoder on the first non-ASCII byte.
+      let s = '';
+      const b = this.buf;
+      for (let i = start; i < start + len; i++) {
+        const c = b[i];
+        if (c > 0x7f) return utf8.decode(b.subarray(start, start + len));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8.decode(this.buf.subarray(start, start + len));
+  }
+
+  /**
+   * Reads a map key and returns its byte range without copying; keys are compared byte-wise
+   * against the schema's field names.
+   */
+  keyRange(): { start: number; len: number } {
+    const r = this.rawRange();
+    if (r === null || r instanceof Uint8Array) {
+      throw new DecodeError('unexpected-type', 'msgpack: map key is not a string');
+    }
+    return r;
+  }
+
+  /** Skips one value of any type (unknown map keys). Bounded nesting, no allocation. */
+  skip(depth = 0): void {
+    if (depth > MAX_SKIP_DEPTH) throw new DecodeError('malformed', 'msgpack: value nested too deeply');
+    const b = this.u8();
+    let n = 0;
+    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return;
+    if (b >= 0xa0 && b <= 0xbf) n = b & 0x1f;
+    else if ((b >= 0x80 && b <= 0x9f) || b === 0xdc || b === 0xdd || b === 0xde || b === 0xdf) {
+      this.pos--;
+      const { count, isMap } = this.containerHeader();
+      const items = isMap ? count * 2 : count;
+      for (let i = 0; i < items; i++) this.skip(depth + 1);
+      return;
+    } else {
+      switch (b) {
+        case 0xcc: case 0xd0: n = 1; break;
+        case 0xcd: case 0xd1: n = 2; break;
+        case 0xce: case 0xd2: case 0xca: n = 4; break;
+        case 0xcf: case 0xd3: case 0xcb: n = 8; break;
+        case 0xd9: case 0xc4: n = this.u8(); break;
+        case 0xda: case 0xc5: n = this.u16(); break;
+        case 0xdb: case 0xc6: n = this.u32(); break;
+        case 0xd4: n = 2; break;
+        case 0xd5: n = 3; break;
+        case 0xd6: n = 5; break;
+        case 0xd7: n = 9; break;
+        case 0xd8: n = 17; break;
+        case 0xc7: n = this.u8() + 1; break;
+        case 0xc8: n = this.u16() + 1; break;
+        case 0xc9: n = this.u32() + 1; break;
+        default:
+          throw new DecodeError('malformed', `msgpack: invalid byte 0x${b.toString(16)}`);
+      }
+    }
+    this.need(n, 'value body');
+    this.pos += n;
+  }
+}
