@@ -21,10 +21,16 @@ export type DecodeErrorCode =
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
   readonly code: DecodeErrorCode;
+  /**
+   * For 'truncated' on a stream still arriving: the input length at which decoding can make
+   * progress (a lower bound), when the decoder knows it.
+   */
+  readonly needed: number | undefined;
 
-  constructor(code: DecodeErrorCode, message: string) {
+  constructor(code: DecodeErrorCode, message: string, needed?: number) {
     super(message);
     this.code = code;
+    this.needed = needed;
   }
 }
 

@@ -46,7 +46,7 @@ const scratch = new MsgpackWriter(1024);
 export function encodeMessage<T extends StructMessageType>(type: T, body: BodyOf<T>): Uint8Array {
   scratch.reset();
   scratch.byte(type);
-  (bodyCodecs[type] as StructCodec<BodyOf<T>>).encode(scratch, body);
+  (bodyCodecs[type] as unknown as StructCodec<BodyOf<T>>).encode(scratch, body);
   return scratch.bytes().slice();
 }
 
@@ -61,7 +61,7 @@ export function decodeMessage<T extends StructMessageType>(type: T, msg: Uint8Ar
     throw new DecodeError('unexpected-type', `expected message type ${type}, got ${msg[0]}`);
   }
   const r = new MsgpackReader(msg, 1);
-  return (bodyCodecs[type] as StructCodec<BodyOf<T>>).decode(r);
+  return (bodyCodecs[type] as unknown as StructCodec<BodyOf<T>>).decode(r);
 }
 
 /** Decodes any struct message by its type byte (for dispatch and tests). */

@@ -31,7 +31,11 @@ export class MsgpackReader {
 
   private need(n: number, what: string): void {
     if (this.end - this.pos < n) {
-      throw new DecodeError('truncated', `msgpack: ${what} needs ${n} bytes, ${this.end - this.pos} left`);
+      throw new DecodeError(
+        'truncated',
+        `msgpack: ${what} needs ${n} bytes, ${this.end - this.pos} left`,
+        this.pos + n,
+      );
     }
   }
 
