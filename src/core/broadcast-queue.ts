@@ -1,0 +1,184 @@
+/**
+ * Transmit-limited broadcast queue (Go's TransmitLimitedQueue): every queued message is
+ * piggy-backed on outgoing packets until it has been sent `retransmitMult × ceil(log10(n+1))`
+ * times. Messages sent fewer times go first; within that, the largest that fits, newest first.
+ * A named broadcast (memberlist names its own by node) replaces any queued one of the same name.
+ */
+import { retransmitLimit } from './timing.ts';
+
+export interface Broadcast {
+  /** The message bytes (a whole message with its type byte). */
+  readonly message: Uint8Array;
+  /** Replaces any queued broadcast with the same name (memberlist: the node name). */
+  readonly name?: string;
+  /** Never invalidates, nor is invalidated by, other broadcasts. */
+  readonly unique?: boolean;
+  /** For plain (unnamed, non-unique) broadcasts: does this one make `other` obsolete? */
+  invalidates?(other: Broadcast): boolean;
+  /** Called once when the broadcast leaves the queue: sent enough times, replaced, or reset. */
+  finished?(): void;
+}
+
+interface Item {
+  transmits: number;
+  readonly length: number;
+  id: number;
+  readonly b: Broadcast;
+}
+
+/** Queue order within a tier: longer first, then newer (larger id) first. */
+function before(a: Item, b: Item): boolean {
+  return a.length !== b.length ? a.length > b.length : a.id > b.id;
+}
+
+/** Where `item` is, or would go, in a tier (binary search on the queue order). */
+function position(tier: Item[], item: Item): number {
+  let lo = 0;
+  let hi = tier.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(tier[mid], item)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class BroadcastQueue {
+  /** tiers[t] holds the items sent t times, kept in queue order. */
+  private readonly tiers: Item[][] = [];
+  private readonly byName = new Map<string, Item>();
+  private size = 0;
+  private idGen = 0;
+
+  /**
+   * @param numNodes estimated cluster size (for the transmit limit), read on every call
+   * @param retransmitMult Go's RetransmitMult
+   */
+  constructor(
+    private readonly numNodes: () => number,
+    public retransmitMult: number,
+  ) {}
+
+  get length(): number {
+    return this.size;
+  }
+
+  queue(b: Broadcast, initialTransmits = 0): void {
+    this.idGen = this.idGen >= Number.MAX_SAFE_INTEGER ? 1 : this.idGen + 1;
+    const item: Item = { transmits: initialTransmits, length: b.message.length, id: this.idGen, b };
+    if (b.name !== undefined && b.name !== '') {
+      const old = this.byName.get(b.name);
+      if (old !== undefined) {
+        old.b.finished?.();
+        this.remove(old);
+      }
+    } else if (!b.unique && b.invalidates !== undefined) {
+      const stale: Item[] = [];
+      for (const tier of this.tiers) {
+        if (tier === undefined) continue;
+        for (const cur of tier) {
+          const plain = (cur.b.name === undefined || cur.b.name === '') && !cur.b.unique;
+          if (plain && b.invalidates(cur.b)) stale.push(cur);
+        }
+      }
+      for (const cur of stale) {
+        cur.b.finished?.();
+        this.remove(cur);
+      }
+    }
+    this.insert(item);
+  }
+
+  /**
+   * Takes broadcasts that fit in `limit` bytes, counting `overhead` bytes per message.
+   * Each returned message's transmit count goes up; at the limit it is finished and dropped.
+   */
+  getBroadcasts(overhead: number, limit: number): Uint8Array[] {
+    if (this.size === 0) return [];
+    const transmitLimit = retransmitLimit(this.retransmitMult, this.numNodes());
+    const out: Uint8Array[] = [];
+    const reinsert: Item[] = [];
+    let used = 0;
+    for (let t = 0; t < this.tiers.length; ) {
+      const free = limit - used - overhead;
+      if (free <= 0) break;
+      const tier = this.tiers[t];
+      const idx = tier === undefined ? -1 : this.firstFitting(tier, free);
+      if (idx < 0) {
+        t++;
+        continue;
+      }
+      const item = tier[idx];
+      tier.splice(idx, 1);
+      this.size--;
+      if (item.b.name) this.byName.delete(item.b.name);
+      used += overhead + item.length;
+      out.push(item.b.message);
+      if (item.transmits + 1 >= transmitLimit) {
+        item.b.finished?.();
+      } else {
+        item.transmits++;
+        reinsert.push(item);
+      }
+    }
+    for (const item of reinsert) this.insert(item);
+    if (this.size === 0) this.idGen = 0;
+    return out;
+  }
+
+  /** Drops the most-sent (then smallest, oldest) broadcasts until at most `maxRetain` remain. */
+  prune(maxRetain: number): void {
+    for (let t = this.tiers.length - 1; t >= 0 && this.size > maxRetain; t--) {
+      const tier = this.tiers[t];
+      while (tier !== undefined && tier.length > 0 && this.size > maxRetain) {
+        const item = tier[tier.length - 1];
+        item.b.finished?.();
+        this.remove(item);
+      }
+    }
+  }
+
+  /** Finishes and drops everything. */
+  reset(): void {
+    for (const tier of this.tiers) for (const item of tier ?? []) item.b.finished?.();
+    this.tiers.length = 0;
+    this.byName.clear();
+    this.size = 0;
+    this.idGen = 0;
+  }
+
+  /** Index of the largest (then newest) item of at most `free` bytes, or -1. */
+  private firstFitting(tier: Item[], free: number): number {
+    // Items are sorted by length descending: binary search the first with length <= free.
+    let lo = 0;
+    let hi = tier.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tier[mid].length > free) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < tier.length ? lo : -1;
+  }
+
+  private insert(item: Item): void {
+    let tier = this.tiers[item.transmits];
+    if (tier === undefined) {
+      for (let t = this.tiers.length; t <= item.transmits; t++) this.tiers[t] = [];
+      tier = this.tiers[item.transmits];
+    }
+    tier.splice(position(tier, item), 0, item);
+    this.size++;
+    if (item.b.name) this.byName.set(item.b.name, item);
+  }
+
+  private remove(item: Item): void {
+    const tier = this.tiers[item.transmits];
+    const idx = position(tier, item);
+    if (tier[idx] === item) {
+      tier.splice(idx, 1);
+      this.size--;
+    }
+    if (item.b.name && this.byName.get(item.b.name) === item) this.byName.delete(item.b.name);
+    if (this.size === 0) this.idGen = 0;
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * The sans-io memberlist node: it takes packets, stream requests, API calls and the time in,
+ * and hands packets, stream exchanges, delegate calls and timers out through CoreIO. It owns no
+ * socket and no real timer, so the same code runs on UDP/TCP and in a simulated network.
+ * This module wires the parts (state machine, prober, gossip, push/pull) and dispatches input.
+ */
+import { DecodeError } from '../errors.ts';
+import { type Cidr, ipAllowed, parseCidr } from '../net/cidr.ts';
+import { ipFromString } from '../net/ip.ts';
+import { decodeAnyMessage, encodeMessage } from '../wire/codec.ts';
+import { MAX_META_BYTES } from '../wire/limits.ts';
+import { type Alive, MessageType, NodeStateCode } from '../wire/messages.ts';
+import { expandPayload } from '../wire/packet.ts';
+import type { StreamMessage } from '../wire/stream.ts';
+import { encodeUserPacket, encodeUserStream } from '../wire/user-message.ts';
+import { AckRegistry } from './acks.ts';
+import { Awareness } from './awareness.ts';
+import type { ProtocolConfig } from './config.ts';
+import type { CoreIO } from './core-io.ts';
+import type { Delegates } from './delegates.ts';
+import { gossipRound } from './gossip.ts';
+import { type Node, isDeadOrLeft, nodeAddress, toNode } from './node-state.ts';
+import { PacketSender, hostOf } from './packet-sender.ts';
+import { type SelfAddress, Prober } from './probe.ts';
+import { PushPullSync } from './push-pull-sync.ts';
+import { MemberState, type StateContext } from './state.ts';
+import { TimerQueue } from './timer-queue.ts';
+import { pushPullScale } from './timing.ts';
+
+export interface CoreOptions {
+  readonly config: ProtocolConfig;
+  readonly io: CoreIO;
+  readonly delegates?: Delegates;
+  /** The address and port other members reach us at. */
+  readonly advertise: SelfAddress;
+  /** Whether a keyring with keys is in use now (default: config.keys is not empty). */
+  readonly encryptionEnabled?: () => boolean;
+}
+
+export interface JoinTarget {
+  /** "ip:port" */
+  readonly addr: string;
+  /** Expected node name, "" when unknown. */
+  readonly name: string;
+}
+
+export class MemberlistCore {
+  readonly config: ProtocolConfig;
+  private readonly io: CoreIO;
+  private readonly delegates: Delegates;
+  private readonly timers = new TimerQueue();
+  private readonly awareness: Awareness;
+  private readonly state: MemberState;
+  private readonly acks: AckRegistry;
+  private readonly sender: PacketSender;
+  private readonly prober: Prober;
+  private readonly sync: PushPullSync;
+  private readonly ctx: StateContext;
+  private readonly cidrs: readonly Cidr[];
+  private advertise: SelfAddress;
+  private running = false;
+
+  constructor(opts: CoreOptions) {
+    this.config = opts.config;
+    this.io = opts.io;
+    this.delegates = opts.delegates ?? {};
+    this.advertise = opts.advertise;
+    this.cidrs = opts.config.cidrsAllowed.map(parseCidr);
+    this.awareness = new Awareness(opts.config.awarenessMaxMultiplier);
+    this.ctx = {
+      config: this.config,
+      io: this.io,
+      timers: this.timers,
+      awareness: this.awareness,
+      delegates: this.delegates,
+      cidrs: this.cidrs,
+    };
+    this.state = new MemberState(this.ctx);
+    this.acks = new AckRegistry(this.timers);
+    this.sender = new PacketSender(
+      this.config, this.io, this.state.table, this.state.broadcasts, this.delegates.delegate,
+      opts.encryptionEnabled ?? (() => this.config.keys.length > 0),
+    );
+    this.prober = new Prober(this.ctx, this.state, this.acks, this.sender, () => this.advertise);
+    this.sync = new PushPullSync(this.ctx, this.state);
+  }
+
+  // ---- driving the core -------------------------------------------------------------------
+
+  /** Announces ourselves (incarnation 1) and starts the probe, gossip and push/pull timers. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const meta = this.readMeta();
+    this.state.aliveNode(
+      {
+        incarnation: this.state.nextIncarnation(),
+        node: this.config.name,
+        addr: this.advertise.addr,
+        port: this.advertise.port,
+        meta,
+        vsn: this.state.localVsn(),
+      },
+      { bootstrap: true },
+    );
+    const { probeInterval, gossipInterval, gossipNodes, pushPullInterval } = this.config;
+    if (probeInterval > 0) this.every(probeInterval, () => this.prober.tick());
+    if (gossipInterval > 0 && gossipNodes > 0) {
+      this.every(gossipInterval, () => gossipRound(this.ctx, this.state, this.sender));
+    }
+    if (pushPullInterval > 0) this.schedulePushPull(this.stagger(pushPullInterval));
+  }
+
+  /** Stops every timer; the node no longer sends anything. */
+  shutdown(): void {
+    this.running = false;
+    this.timers.clear();
+    this.acks.clear();
+    this.state.stop();
+  }
+
+  /** The earliest time the core wants `runTimers` called, or undefined. */
+  get nextDeadline(): number | undefined {
+    return this.timers.nextDeadline;
+  }
+
+  /** Runs every timer due at `now`. */
+  runTimers(now: number): void {
+    this.timers.runDue(now);
+  }
+
+  /** A fixed-rate ticker starting after a random stagger, like Go's triggerFunc. */
+  private every(interval: number, fn: () => void): void {
+    let next = this.io.now() + this.stagger(interval);
+    const tick = (): void => {
+      if (!this.running) return;
+      next += interval;
+      this.timers.at(next, tick);
+      fn();
+    };
+    this.timers.at(next, tick);
+  }
+
+  private stagger(interval: number): number {
+    return Math.floor(this.io.random() * interval);
+  }
+
+  private schedulePushPull(delay: number): void {
+    this.timers.at(this.io.now() + delay, () => {
+      if (!this.running) return;
+      this.sync.periodic();
+      this.schedulePushPull(pushPullScale(this.config.pushPullInterval, this.state.table.estimatedSize));
+    });
+  }
+
+  // ---- input: packets and streams -----------------------------------------------------------
+
+  /** A datagram's payload (label, encryption and CRC already removed by the adapter). */
+  handlePacket(from: string, payload: Uint8Array, receivedAt: number): void {
+    const { messages, truncatedParts, errors } = expandPayload(payload);
+    if (truncatedParts > 0) this.io.log.warn({ from, truncatedParts }, 'compound request had truncated messages');
+    for (const err of errors) this.io.log.error({ from, code: err.code, err: err.message }, 'failed to decode packet');
+    for (const msg of messages) {
+      try {
+        this.dispatch(msg, from, receivedAt);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        this.io.log.error({ from, type: msg[0], code: err.code, err: err.message }, 'failed to decode message');
+      }
+    }
+  }
+
+  private dispatch(msg: Uint8Array, from: string, receivedAt: number): void {
+    const type = msg[0];
+    if (type === MessageType.User) {
+      this.delegates.delegate?.notifyMsg?.(msg.slice(1));
+      return;
+    }
+    if (type === MessageType.Alive && !this.sourceAllowed(from)) {
+      this.io.log.debug({ from }, 'blocked alive message: source address not allowed');
+      return;
+    }
+    const m = decodeAnyMessage(msg);
+    switch (m.type) {
+      case MessageType.Ping:
+        this.prober.handlePing(m.body, from);
+        return;
+      case MessageType.IndirectPing:
+        this.prober.handleIndirectPing(m.body, from);
+        return;
+      case MessageType.AckResp:
+        this.acks.ack(m.body.seqNo, m.body.payload, receivedAt);
+        return;
+      case MessageType.NackResp:
+        this.acks.nack(m.body.seqNo);
+        return;
+      case MessageType.Suspect:
+        this.state.suspectNode(m.body);
+        return;
+      case MessageType.Dead:
+        this.state.deadNode(m.body);
+        return;
+      case MessageType.Alive:
+        this.handleAlive(m.body, from);
+        return;
+      default:
+        this.io.log.error({ from, type }, 'message type not supported');
+    }
+  }
+
+  private sourceAllowed(from: string): boolean {
+    if (this.cidrs.length === 0) return true;
+    try {
+      return ipAllowed(this.cidrs, ipFromString(hostOf(from)));
+    } catch {
+      return false;
+    }
+  }
+
+  private handleAlive(a: Alive, from: string): void {
+    if (this.cidrs.length > 0 && a.addr !== null && !ipAllowed(this.cidrs, a.addr)) {
+      this.io.log.debug({ from }, 'blocked alive message: advertised address not allowed');
+      return;
+    }
+    if (this.config.protocolVersion < 2 || a.port === 0) a.port = this.config.bindPort;
+    this.state.aliveNode(a);
+  }
+
+  /**
+   * An inbound stream request. Returns the plain response message to write back, if any.
+   * (The adapter has already removed the label, encryption and compression.)
+   */
+  handleStream(from: string, msg: StreamMessage): Uint8Array | undefined {
+    switch (msg.type) {
+      case MessageType.User:
+        if (msg.payload.length > 0) this.delegates.delegate?.notifyMsg?.(msg.payload);
+        return undefined;
+      case MessageType.PushPull: {
+        const { join } = msg.pushPull;
+        const response = this.sync.localState(join);
+        const err = this.sync.merge(msg.pushPull, join);
+        if (err !== undefined) this.io.log.error({ from, err }, 'failed to push/pull merge');
+        return response;
+      }
+      case MessageType.Ping:
+        if (msg.ping.node !== '' && msg.ping.node !== this.config.name) {
+          this.io.log.warn({ from, node: msg.ping.node }, 'got ping for unexpected node over TCP');
+          return undefined;
+        }
+        return encodeMessage(MessageType.AckResp, { seqNo: msg.ping.seqNo, payload: null });
+      default:
+        this.io.log.error({ from, type: msg.type }, 'received invalid stream message type');
+        return undefined;
+    }
+  }
+
+  // ---- API ------------------------------------------------------------------------------------
+
+  /** Push/pull (join) with each target in turn; `done` gets the number that succeeded. */
+  join(targets: readonly JoinTarget[], done: (joined: number, errors: string[]) => void): void {
+    const errors: string[] = [];
+    let joined = 0;
+    const next = (i: number): void => {
+      if (i >= targets.length) {
+        done(joined, errors);
+        return;
+      }
+      const t = targets[i];
+      this.sync.exchange(t.addr, t.name, true, (err) => {
+        if (err === undefined) joined++;
+        else {
+          errors.push(`failed to join ${t.addr}: ${err}`);
+          this.io.log.debug({ addr: t.addr, err }, 'failed to join');
+        }
+        next(i + 1);
+      });
+    };
+    next(0);
+  }
+
+  /**
+   * Broadcasts that we are leaving and calls `done` once that message has been gossiped its full
+   * number of times (at once if nobody else is alive), or with an error after `timeoutMs`.
+   */
+  leave(timeoutMs: number, done: (err?: string) => void): void {
+    this.state.leaving = true;
+    const me = this.state.self();
+    if (me === undefined) {
+      done();
+      return;
+    }
+    this.waitForBroadcast(timeoutMs, 'timeout waiting for leave broadcast', done, (notify) => {
+      this.state.setLeaveNotifier(notify);
+      this.state.deadNode({ incarnation: me.incarnation, node: me.name, from: me.name });
+    });
+  }
+
+  /** Re-reads our metadata, bumps our incarnation and gossips it (Go's UpdateNode). */
+  updateNode(timeoutMs: number, done: (err?: string) => void): void {
+    const meta = this.readMeta();
+    const me = this.state.self();
+    if (me === undefined) {
+      done('not started');
+      return;
+    }
+    this.waitForBroadcast(timeoutMs, 'timeout waiting for update broadcast', done, (notify) => {
+      this.state.aliveNode(
+        {
+          incarnation: this.state.nextIncarnation(),
+          node: me.name,
+          addr: me.addr,
+          port: me.port,
+          meta,
+          vsn: this.state.localVsn(),
+        },
+        { bootstrap: true, notify },
+      );
+    });
+  }
+
+  private waitForBroadcast(
+    timeoutMs: number,
+    timeoutError: string,
+    done: (err?: string) => void,
+    start: (notify: () => void) => void,
+  ): void {
+    let finished = false;
+    const finish = (err?: string): void => {
+      if (finished) return;
+      finished = true;
+      timer.cancel();
+      done(err);
+    };
+    const timer = this.timers.at(this.io.now() + timeoutMs, () => finish(timeoutError));
+    start(() => finish());
+    if (!this.anyAlive()) finish();
+  }
+
+  private anyAlive(): boolean {
+    return this.state.table.all().some((n) => n.name !== this.config.name && !isDeadOrLeft(n));
+  }
+
+  private readMeta(): Uint8Array | null {
+    const meta = this.delegates.delegate?.nodeMeta?.(MAX_META_BYTES) ?? null;
+    if (meta !== null && meta.length > MAX_META_BYTES) {
+      throw new RangeError(`node metadata is ${meta.length} bytes, more than the limit of ${MAX_META_BYTES}`);
+    }
+    return meta;
+  }
+
+  /** Sends a user message over UDP (no piggy-backing, no size check: Go's SendBestEffort). */
+  sendBestEffort(to: Node | string, msg: Uint8Array): void {
+    const { addr, name } = this.addressOf(to);
+    this.sender.rawSend(addr, name, encodeUserPacket(msg));
+  }
+
+  /** Sends a user message over a stream; `done` reports a failed connection or write. */
+  sendReliable(to: Node | string, msg: Uint8Array, done: (err?: string) => void): void {
+    const { addr, name } = this.addressOf(to);
+    if (name === '' && this.config.requireNodeNames) {
+      done('node names are required');
+      return;
+    }
+    const deadline = this.io.now() + this.config.tcpTimeout;
+    this.io.stream(addr, encodeUserStream(msg), { expectResponse: false, deadline, name }, (res) => {
+      done(res.ok ? undefined : res.error.message);
+    });
+  }
+
+  /** One UDP ping to `addr` expecting node `name` (Go's Ping). */
+  ping(name: string, addr: string, done: (rttMs: number | undefined) => void): void {
+    this.prober.pingNode(name, addr, done);
+  }
+
+  private addressOf(to: Node | string): { addr: string; name: string } {
+    if (typeof to !== 'string') return { addr: nodeAddress({ addr: to.addrBytes, port: to.port }), name: to.name };
+    const n = this.state.table.get(to);
+    if (n === undefined) throw new RangeError(`unknown node "${to}"`);
+    return { addr: nodeAddress(n), name: n.name };
+  }
+
+  /** Live members (alive or suspect), ourselves included — Go's Members(). */
+  members(): Node[] {
+    return this.state.table.all().filter((n) => !isDeadOrLeft(n)).map(toNode);
+  }
+
+  /** Every member the table still holds, dead and left ones included until they are forgotten. */
+  allMembers(): Node[] {
+    return this.state.table.all().map(toNode);
+  }
+
+  numMembers(): number {
+    let n = 0;
+    for (const m of this.state.table.all()) if (!isDeadOrLeft(m)) n++;
+    return n;
+  }
+
+  get localNode(): Node {
+    const me = this.state.self();
+    if (me === undefined) throw new Error('node not started');
+    return toNode(me);
+  }
+
+  get healthScore(): number {
+    return this.awareness.healthScore;
+  }
+
+  /** Broadcasts queued by memberlist itself (tests, metrics). */
+  get queuedBroadcasts(): number {
+    return this.state.broadcasts.length;
+  }
+
+  /** Suspicion bookkeeping for a member (tests, metrics). */
+  suspicionOf(name: string) {
+    return this.state.suspicionOf(name);
+  }
+
+  /** The state of a member by name, or undefined. */
+  memberState(name: string): NodeStateCode | undefined {
+    return this.state.table.get(name)?.state;
+  }
+}

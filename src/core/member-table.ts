@@ -1,0 +1,121 @@
+/**
+ * The node table: every member by name, plus the probe order (a shuffled list walked round-robin).
+ * When the walk wraps around, dead and left members older than GossipToTheDeadTime are forgotten
+ * and the rest reshuffled, as Go's resetNodes does. Also random peer selection (kRandomNodes).
+ */
+import type { NodeState } from './node-state.ts';
+import { isDeadOrLeft } from './node-state.ts';
+
+export type Random = () => number;
+
+export function randomInt(random: Random, n: number): number {
+  return n <= 0 ? 0 : Math.floor(random() * n);
+}
+
+export function shuffle<T>(items: T[], random: Random): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(random, i + 1);
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
+  }
+}
+
+export class MemberTable {
+  private nodes: NodeState[] = [];
+  private readonly byName = new Map<string, NodeState>();
+  private probeIndex = 0;
+  /** Go's numNodes: grows on insert, set to the table size at each reset. */
+  private estimated = 0;
+
+  constructor(private readonly random: Random) {}
+
+  get(name: string): NodeState | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Entries in the table, including dead and left ones not yet forgotten. */
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** The cluster size estimate used by the timing formulas. */
+  get estimatedSize(): number {
+    return this.estimated;
+  }
+
+  all(): readonly NodeState[] {
+    return this.nodes;
+  }
+
+  /** Inserts a new member at a random position of the probe order. */
+  add(node: NodeState): void {
+    this.byName.set(node.name, node);
+    const n = this.nodes.length;
+    const offset = randomInt(this.random, n);
+    this.nodes.push(node);
+    this.nodes[n] = this.nodes[offset];
+    this.nodes[offset] = node;
+    this.estimated++;
+  }
+
+  /**
+   * The next member to probe, walking the probe order round-robin and skipping ourselves and
+   * dead/left members. Wrapping around triggers `reset`. Undefined when there is nobody to probe.
+   */
+  nextProbeTarget(self: string, now: number, gossipToTheDeadTime: number): NodeState | undefined {
+    let checked = 0;
+    for (;;) {
+      if (checked >= this.nodes.length) return undefined;
+      if (this.probeIndex >= this.nodes.length) {
+        this.reset(now, gossipToTheDeadTime);
+        this.probeIndex = 0;
+        checked++;
+        continue;
+      }
+      const node = this.nodes[this.probeIndex++];
+      if (node.name === self || isDeadOrLeft(node)) {
+        checked++;
+        continue;
+      }
+      return node;
+    }
+  }
+
+  /** Forgets dead/left members whose state is older than `gossipToTheDeadTime`, then shuffles. */
+  reset(now: number, gossipToTheDeadTime: number): void {
+    const keep: NodeState[] = [];
+    for (const n of this.nodes) {
+      if (isDeadOrLeft(n) && now - n.stateChange > gossipToTheDeadTime) this.byName.delete(n.name);
+      else keep.push(n);
+    }
+    this.nodes = keep;
+    this.estimated = keep.length;
+    shuffle(this.nodes, this.random);
+  }
+
+  /**
+   * Up to k distinct random members not excluded. Small tables are searched exhaustively (as Go
+   * v0.6.0 does), large ones by up to 3n random draws.
+   */
+  kRandom(k: number, exclude: (n: NodeState) => boolean): NodeState[] {
+    const n = this.nodes.length;
+    const out: NodeState[] = [];
+    if (k <= 0) return out;
+    if (n < k * 3) {
+      const copy = this.nodes.slice();
+      shuffle(copy, this.random);
+      for (const node of copy) {
+        if (out.length >= k) break;
+        if (!exclude(node)) out.push(node);
+      }
+      return out;
+    }
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const node = this.nodes[randomInt(this.random, n)];
+      if (exclude(node) || out.includes(node)) continue;
+      out.push(node);
+    }
+    return out;
+  }
+}

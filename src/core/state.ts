@@ -1,0 +1,355 @@
+/**
+ * The membership state machine: how alive, suspect and dead messages change what we know about a
+ * member (Go's aliveNode, suspectNode, deadNode), refutation of accusations about ourselves,
+ * Lifeguard suspicion timers, conflict detection, protocol version checks and the merge of
+ * push/pull state. Every accepted change is re-gossiped through the broadcast queue.
+ */
+import { type Cidr, ipAllowed } from '../net/cidr.ts';
+import { ipToString } from '../net/ip.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import { type Alive, type Dead, MessageType, NodeStateCode, type PushNodeState, type Suspect } from '../wire/messages.ts';
+import type { Awareness } from './awareness.ts';
+import { BroadcastQueue } from './broadcast-queue.ts';
+import type { ProtocolConfig } from './config.ts';
+import type { CoreIO } from './core-io.ts';
+import type { Delegates } from './delegates.ts';
+import { MemberTable } from './member-table.ts';
+import { type Node, type NodeState, isDeadOrLeft, makeNode, toNode } from './node-state.ts';
+import { Suspicion } from './suspicion.ts';
+import type { TimerHandle, TimerQueue } from './timer-queue.ts';
+import { suspicionTimeout } from './timing.ts';
+
+const EMPTY = new Uint8Array(0);
+
+export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  const x = a ?? EMPTY;
+  const y = b ?? EMPTY;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Everything the state machine shares with the rest of the core. */
+export interface StateContext {
+  readonly config: ProtocolConfig;
+  readonly io: CoreIO;
+  readonly timers: TimerQueue;
+  readonly awareness: Awareness;
+  readonly delegates: Delegates;
+  readonly cidrs: readonly Cidr[];
+}
+
+interface ActiveSuspicion {
+  readonly suspicion: Suspicion;
+  /** Runs when the suspicion times out. */
+  readonly fire: () => void;
+  timer: TimerHandle;
+}
+
+export class MemberState {
+  readonly table: MemberTable;
+  readonly broadcasts: BroadcastQueue;
+  private readonly suspicions = new Map<string, ActiveSuspicion>();
+  private incarnation = 0;
+  /** Set by leave(): our own alives are ignored and our dead message is allowed. */
+  leaving = false;
+  /** Called when the broadcast of our leave message is done. */
+  private onLeaveBroadcastDone: (() => void) | undefined;
+
+  constructor(private readonly ctx: StateContext) {
+    this.table = new MemberTable(ctx.io.random);
+    this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult);
+  }
+
+  private get now(): number {
+    return this.ctx.io.now();
+  }
+
+  private get selfName(): string {
+    return this.ctx.config.name;
+  }
+
+  /** Our six version bytes: [pmin, pmax, pcur, dmin, dmax, dcur]. */
+  localVsn(): Uint8Array {
+    const c = this.ctx.config;
+    return new Uint8Array([1, 5, c.protocolVersion, c.delegateProtocolMin, c.delegateProtocolMax, c.delegateProtocolVersion]);
+  }
+
+  nextIncarnation(): number {
+    this.incarnation = (this.incarnation + 1) >>> 0;
+    return this.incarnation;
+  }
+
+  private skipIncarnation(offset: number): number {
+    this.incarnation = (this.incarnation + offset) >>> 0;
+    return this.incarnation;
+  }
+
+  self(): NodeState | undefined {
+    return this.table.get(this.selfName);
+  }
+
+  /** Queues a message about `name` for gossip, replacing any queued message about it. */
+  broadcast(name: string, msg: Uint8Array, finished?: () => void): void {
+    this.broadcasts.queue({ name, message: msg, finished });
+  }
+
+  setLeaveNotifier(fn: (() => void) | undefined): void {
+    this.onLeaveBroadcastDone = fn;
+  }
+
+  /** Applies an alive message (Go's aliveNode). `bootstrap` is our own first alive. */
+  aliveNode(a: Alive, opts: { bootstrap?: boolean; notify?: () => void } = {}): void {
+    const { io, delegates, config } = this.ctx;
+    if (this.leaving && a.node === this.selfName) return;
+    const vsn = a.vsn ?? EMPTY;
+    if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) {
+      io.log.warn({ node: a.node, vsn: [...vsn] }, 'ignoring an alive message because protocol versions are wrong');
+      return;
+    }
+    if (delegates.alive !== undefined) {
+      if (vsn.length < 6) {
+        io.log.warn({ node: a.node }, 'ignoring an alive message because Vsn is not present');
+        return;
+      }
+      try {
+        delegates.alive.notifyAlive(aliveAsNode(a));
+      } catch (err) {
+        io.log.warn({ node: a.node, err: String(err) }, 'ignoring an alive message rejected by the alive delegate');
+        return;
+      }
+    }
+    let state = this.table.get(a.node);
+    let updatesNode = false;
+    if (state === undefined) {
+      if (!ipAllowed(this.ctx.cidrs, a.addr)) {
+        io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected node: address not allowed');
+        return;
+      }
+      state = {
+        name: a.node,
+        addr: a.addr ?? EMPTY,
+        port: a.port,
+        meta: a.meta,
+        incarnation: 0,
+        state: NodeStateCode.Dead,
+        stateChange: Number.NEGATIVE_INFINITY,
+        vsn: vsn.length >= 6 ? vsn.slice(0, 6) : new Uint8Array(6),
+      };
+      this.table.add(state);
+    } else if (!bytesEqual(state.addr, a.addr) || state.port !== a.port) {
+      if (!ipAllowed(this.ctx.cidrs, a.addr)) {
+        io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected address update: address not allowed');
+        return;
+      }
+      const canReclaim = config.deadNodeReclaimTime > 0 && this.now - state.stateChange > config.deadNodeReclaimTime;
+      if (state.state === NodeStateCode.Left || (state.state === NodeStateCode.Dead && canReclaim)) {
+        io.log.info({ node: a.node, addr: ipToString(a.addr), port: a.port }, 'updating address for left or failed node');
+        updatesNode = true;
+      } else {
+        io.log.error(
+          { node: a.node, mine: `${ipToString(state.addr)}:${state.port}`, theirs: `${ipToString(a.addr)}:${a.port}` },
+          'conflicting address',
+        );
+        delegates.conflict?.notifyConflict(toNode(state), aliveAsNode(a));
+        return;
+      }
+    }
+    const isLocal = state.name === this.selfName;
+    if (a.incarnation <= state.incarnation && !isLocal && !updatesNode) return;
+    if (a.incarnation < state.incarnation && isLocal) return;
+    this.cancelSuspicion(a.node);
+    const oldState = state.state;
+    const oldMeta = state.meta;
+    if (!opts.bootstrap && isLocal) {
+      if (a.incarnation === state.incarnation && bytesEqual(a.meta, state.meta) && bytesEqual(vsn, state.vsn)) return;
+      this.refute(state, a.incarnation);
+      io.log.warn({ node: a.node }, 'refuting an alive message');
+    } else {
+      this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts.notify);
+      if (vsn.length >= 6) state.vsn = vsn.slice(0, 6);
+      state.incarnation = a.incarnation;
+      state.meta = a.meta;
+      state.addr = a.addr ?? EMPTY;
+      state.port = a.port;
+      if (state.state !== NodeStateCode.Alive) {
+        state.state = NodeStateCode.Alive;
+        state.stateChange = this.now;
+      }
+    }
+    const events = delegates.events;
+    if (events !== undefined) {
+      if (oldState === NodeStateCode.Dead || oldState === NodeStateCode.Left) events.notifyJoin?.(toNode(state));
+      else if (!bytesEqual(oldMeta, state.meta)) events.notifyUpdate?.(toNode(state));
+    }
+  }
+
+  /** Applies a suspect message (Go's suspectNode). */
+  suspectNode(s: Suspect): void {
+    const state = this.table.get(s.node);
+    if (state === undefined || s.incarnation < state.incarnation) return;
+    const active = this.suspicions.get(s.node);
+    if (active !== undefined) {
+      if (active.suspicion.confirm(s.from, this.now)) {
+        this.broadcast(s.node, encodeMessage(MessageType.Suspect, s));
+        active.timer.cancel();
+        active.timer = this.ctx.timers.at(active.suspicion.deadline, active.fire);
+      }
+      return;
+    }
+    if (state.state !== NodeStateCode.Alive) return;
+    if (state.name === this.selfName) {
+      this.refute(state, s.incarnation);
+      this.ctx.io.log.warn({ from: s.from }, 'refuting a suspect message');
+      return;
+    }
+    this.broadcast(s.node, encodeMessage(MessageType.Suspect, s));
+    state.incarnation = s.incarnation;
+    state.state = NodeStateCode.Suspect;
+    const changeTime = this.now;
+    state.stateChange = changeTime;
+    const { config } = this.ctx;
+    const n = this.table.estimatedSize;
+    let k = config.suspicionMult - 2;
+    if (n - 2 < k) k = 0;
+    const min = suspicionTimeout(config.suspicionMult, n, config.probeInterval);
+    const max = config.suspicionMaxTimeoutMult * min;
+    const suspicion = new Suspicion(s.from, k, min, max, changeTime);
+    const fire = (): void => this.suspicionExpired(s.node, changeTime, suspicion);
+    this.suspicions.set(s.node, { suspicion, fire, timer: this.ctx.timers.at(suspicion.deadline, fire) });
+  }
+
+  private suspicionExpired(name: string, changeTime: number, suspicion: Suspicion): void {
+    const state = this.table.get(name);
+    if (state === undefined || state.state !== NodeStateCode.Suspect || state.stateChange !== changeTime) return;
+    this.ctx.io.log.info(
+      { node: name, confirmations: suspicion.confirmationCount },
+      'marking node as failed, suspect timeout reached',
+    );
+    this.deadNode({ incarnation: state.incarnation, node: name, from: this.selfName });
+  }
+
+  private cancelSuspicion(name: string): void {
+    const active = this.suspicions.get(name);
+    if (active === undefined) return;
+    active.timer.cancel();
+    this.suspicions.delete(name);
+  }
+
+  /** The number of confirmations counted for a suspected node (tests, metrics). */
+  suspicionOf(name: string): Suspicion | undefined {
+    return this.suspicions.get(name)?.suspicion;
+  }
+
+  /** Applies a dead message (Go's deadNode); `from === node` records a graceful leave. */
+  deadNode(d: Dead): void {
+    const state = this.table.get(d.node);
+    if (state === undefined || d.incarnation < state.incarnation) return;
+    this.cancelSuspicion(d.node);
+    if (isDeadOrLeft(state)) return;
+    if (state.name === this.selfName) {
+      if (!this.leaving) {
+        this.refute(state, d.incarnation);
+        this.ctx.io.log.warn({ from: d.from }, 'refuting a dead message');
+        return;
+      }
+      this.broadcast(d.node, encodeMessage(MessageType.Dead, d), () => this.onLeaveBroadcastDone?.());
+    } else {
+      this.broadcast(d.node, encodeMessage(MessageType.Dead, d));
+    }
+    state.incarnation = d.incarnation;
+    state.state = d.node === d.from ? NodeStateCode.Left : NodeStateCode.Dead;
+    state.stateChange = this.now;
+    this.ctx.delegates.events?.notifyLeave?.(toNode(state));
+  }
+
+  /** Disputes an accusation about ourselves with a higher incarnation. */
+  private refute(me: NodeState, accusedInc: number): void {
+    let inc = this.nextIncarnation();
+    if (accusedInc >= inc) inc = this.skipIncarnation(accusedInc - inc + 1);
+    me.incarnation = inc;
+    this.ctx.awareness.apply(1);
+    const alive: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
+    // Go keys this broadcast by our address text rather than our name.
+    this.broadcast(ipToString(me.addr), encodeMessage(MessageType.Alive, alive));
+  }
+
+  /**
+   * Checks that every node, remote and local, speaks a protocol and delegate version that all
+   * alive nodes understand. Returns an error text, or undefined when compatible.
+   */
+  verifyProtocol(remote: readonly PushNodeState[]): string | undefined {
+    let maxPMin = 0;
+    let minPMax = 255;
+    let maxDMin = 0;
+    let minDMax = 255;
+    const widen = (v: Uint8Array): void => {
+      maxPMin = Math.max(maxPMin, v[0]);
+      minPMax = Math.min(minPMax, v[1]);
+      maxDMin = Math.max(maxDMin, v[3]);
+      minDMax = Math.min(minDMax, v[4]);
+    };
+    for (const r of remote) if (r.state === NodeStateCode.Alive && r.vsn !== null && r.vsn.length >= 5) widen(r.vsn);
+    for (const n of this.table.all()) if (n.state === NodeStateCode.Alive) widen(n.vsn);
+    const check = (name: string, v: Uint8Array | null): string | undefined => {
+      const pcur = v !== null && v.length >= 6 ? v[2] : 0;
+      const dcur = v !== null && v.length >= 6 ? v[5] : 0;
+      if (pcur < maxPMin || pcur > minPMax) {
+        return `node '${name}' protocol version (${pcur}) is incompatible: [${maxPMin}, ${minPMax}]`;
+      }
+      if (dcur < maxDMin || dcur > minDMax) {
+        return `node '${name}' delegate protocol version (${dcur}) is incompatible: [${maxDMin}, ${minDMax}]`;
+      }
+      return undefined;
+    };
+    for (const r of remote) {
+      const err = check(r.name, r.vsn);
+      if (err !== undefined) return err;
+    }
+    for (const n of this.table.all()) {
+      const err = check(n.name, n.vsn);
+      if (err !== undefined) return err;
+    }
+    return undefined;
+  }
+
+  /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
+  mergeState(remote: readonly PushNodeState[]): void {
+    for (const r of remote) {
+      switch (r.state) {
+        case NodeStateCode.Alive:
+          this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn });
+          break;
+        case NodeStateCode.Left:
+          this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });
+          break;
+        case NodeStateCode.Dead:
+        case NodeStateCode.Suspect:
+          this.suspectNode({ incarnation: r.incarnation, node: r.name, from: this.selfName });
+          break;
+      }
+    }
+  }
+
+  /** Our node table as push/pull node states. */
+  localPushState(): PushNodeState[] {
+    return this.table.all().map((n) => ({
+      name: n.name,
+      addr: n.addr,
+      port: n.port,
+      meta: n.meta,
+      incarnation: n.incarnation,
+      state: n.state,
+      vsn: n.vsn,
+    }));
+  }
+
+  /** Cancels every pending suspicion timer (shutdown). */
+  stop(): void {
+    for (const name of [...this.suspicions.keys()]) this.cancelSuspicion(name);
+  }
+}
+
+function aliveAsNode(a: Alive): Node {
+  return makeNode({ ...a, name: a.node }, 'alive');
+}

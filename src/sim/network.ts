@@ -1,0 +1,324 @@
+/**
+ * A simulated network for the sans-io core: any number of nodes in one process on a virtual
+ * clock, with per-link loss and latency, partitions, crashes and slow nodes. Packets and streams
+ * go through the real wire layers (packet framing, compression, encryption, labels, stream
+ * framing), so what runs here is the production protocol code. Reproducible from a seed.
+ */
+import { DecodeError } from '../errors.ts';
+import type { ProtocolConfig } from '../core/config.ts';
+import { localConfig } from '../core/config.ts';
+import { MemberlistCore } from '../core/core.ts';
+import type { CoreIO, Logger, StreamRequestOptions, StreamResult } from '../core/core-io.ts';
+import { silentLogger } from '../core/core-io.ts';
+import type { Delegates } from '../core/delegates.ts';
+import { ipFromString } from '../net/ip.ts';
+import { MinHeap, byTimeThenSeq } from '../util/min-heap.ts';
+import { decodePacket, encodePacket } from '../wire/packet.ts';
+import { decodeStreamMessage, encodeStreamMessage, readStreamLabel, streamLabelHeader } from '../wire/stream.ts';
+import type { WireSecurity } from '../wire/wire-security.ts';
+import { Prng } from './prng.ts';
+
+export interface LinkConditions {
+  /** Probability in [0, 1] that a packet is lost. */
+  readonly loss: number;
+  /** One-way latency in ms, plus a uniform jitter in [0, jitter). */
+  readonly latency: number;
+  readonly jitter: number;
+}
+
+export interface SimNodeOptions {
+  readonly name: string;
+  /** Protocol settings (defaults: Go's local profile with this name). */
+  readonly config?: Partial<ProtocolConfig>;
+  readonly delegates?: Delegates;
+  readonly log?: Logger;
+}
+
+export interface TrafficStats {
+  packetsSent: number;
+  bytesSent: number;
+  streamsOpened: number;
+}
+
+interface Timed {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+}
+
+export class SimNode implements CoreIO {
+  readonly core: MemberlistCore;
+  readonly stats: TrafficStats = { packetsSent: 0, bytesSent: 0, streamsOpened: 0 };
+  readonly log: Logger;
+  /** A crashed node neither sends, receives nor runs timers. */
+  crashed = false;
+  /** Extra delay before this node handles anything it receives (a "slow member"). */
+  processingDelay = 0;
+  /** The time the node's next timer wake-up is queued for. */
+  wakeAt: number | undefined;
+  readonly security: WireSecurity;
+
+  constructor(
+    private readonly net: SimNetwork,
+    readonly name: string,
+    readonly addr: string,
+    readonly config: ProtocolConfig,
+    delegates: Delegates | undefined,
+    log: Logger | undefined,
+  ) {
+    this.log = log ?? silentLogger;
+    this.security = {
+      label: new TextEncoder().encode(config.label),
+      keys: config.keys,
+      encryptionVersion: config.protocolVersion === 1 ? 0 : 1,
+      verifyIncoming: config.gossipVerifyIncoming,
+      verifyOutgoing: config.gossipVerifyOutgoing,
+      skipInboundLabelCheck: config.skipInboundLabelCheck,
+    };
+    const [host, port] = splitAddr(addr);
+    this.core = new MemberlistCore({
+      config,
+      io: this,
+      delegates,
+      advertise: { addr: ipFromString(host), port },
+    });
+  }
+
+  now(): number {
+    return this.net.now;
+  }
+
+  readonly random = (): number => this.net.prng.next();
+
+  sendPacket(addr: string, msg: Uint8Array, crc: boolean): void {
+    if (this.crashed) return;
+    const bytes = encodePacket(msg, { compress: this.config.enableCompression, crc }, this.security);
+    this.stats.packetsSent++;
+    this.stats.bytesSent += bytes.length;
+    this.net.deliverPacket(this, addr, bytes);
+  }
+
+  stream(addr: string, request: Uint8Array, opts: StreamRequestOptions, done: (r: StreamResult) => void): void {
+    if (this.crashed) return;
+    this.stats.streamsOpened++;
+    const header = streamLabelHeader(this.security.label);
+    const body = encodeStreamMessage(request, { compress: this.config.enableCompression }, this.security);
+    const bytes = new Uint8Array(header.length + body.length);
+    bytes.set(header);
+    bytes.set(body, header.length);
+    this.stats.bytesSent += bytes.length;
+    this.net.openStream(this, addr, bytes, opts, done);
+  }
+
+  /** Runs the core's due timers and re-queues the next wake-up. */
+  wake(): void {
+    if (this.crashed) return;
+    this.core.runTimers(this.net.now);
+    this.net.scheduleWake(this);
+  }
+
+  receivePacket(from: string, bytes: Uint8Array): void {
+    if (this.crashed) return;
+    try {
+      this.core.handlePacket(from, decodePacket(bytes, this.security), this.net.now);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.log.warn({ from, code: err.code, err: err.message }, 'dropped packet');
+    }
+    this.net.scheduleWake(this);
+  }
+
+  /** Serves one inbound stream request; returns the response bytes, or undefined. */
+  serveStream(from: string, bytes: Uint8Array): Uint8Array | undefined {
+    if (this.crashed) return undefined;
+    try {
+      const { label, consumed } = readStreamLabel(bytes, this.security);
+      const { message } = decodeStreamMessage(bytes.subarray(consumed), this.security, label);
+      const response = this.core.handleStream(from, message);
+      return response === undefined
+        ? undefined
+        : encodeStreamMessage(response, { compress: this.config.enableCompression }, this.security);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.log.warn({ from, code: err.code, err: err.message }, 'dropped stream');
+      return undefined;
+    } finally {
+      this.net.scheduleWake(this);
+    }
+  }
+
+  /** Decodes a stream response for this (client) node. */
+  readResponse(bytes: Uint8Array): StreamResult {
+    try {
+      const { message } = decodeStreamMessage(bytes, this.security, this.security.label);
+      return { ok: true, response: message };
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return { ok: false, error: err, contacted: true };
+    }
+  }
+}
+
+export class SimNetwork {
+  readonly prng: Prng;
+  now = 0;
+  readonly nodes = new Map<string, SimNode>();
+  private readonly byAddr = new Map<string, SimNode>();
+  private readonly events = new MinHeap<Timed>(byTimeThenSeq);
+  private seq = 0;
+  defaultLink: LinkConditions = { loss: 0, latency: 1, jitter: 1 };
+  private readonly links = new Map<string, LinkConditions>();
+  /** Nodes are partitioned into groups; packets cross groups only when both are undefined. */
+  private readonly group = new Map<string, number>();
+  private nextAddr = 1;
+
+  constructor(seed: number) {
+    this.prng = new Prng(seed);
+  }
+
+  /** Adds a node with a fresh 127.x.y.z address (never sent to: the network is in memory). */
+  addNode(opts: SimNodeOptions): SimNode {
+    const n = this.nextAddr++;
+    const addr = `127.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}:7946`;
+    const config = localConfig({ name: opts.name, bindAddr: addr.split(':')[0], bindPort: 7946, ...opts.config });
+    const node = new SimNode(this, opts.name, addr, config, opts.delegates, opts.log);
+    this.nodes.set(opts.name, node);
+    this.byAddr.set(addr, node);
+    node.core.start();
+    this.scheduleWake(node);
+    return node;
+  }
+
+  node(name: string): SimNode {
+    const n = this.nodes.get(name);
+    if (n === undefined) throw new Error(`no simulated node ${name}`);
+    return n;
+  }
+
+  at(time: number, fn: () => void): void {
+    this.events.push({ at: time, seq: this.seq++, fn });
+  }
+
+  scheduleWake(node: SimNode): void {
+    const d = node.core.nextDeadline;
+    if (d === undefined || node.crashed) return;
+    const at = Math.max(d, this.now);
+    if (node.wakeAt !== undefined && node.wakeAt <= at) return;
+    node.wakeAt = at;
+    this.at(at, () => {
+      if (node.wakeAt !== at) return;
+      node.wakeAt = undefined;
+      node.wake();
+    });
+  }
+
+  setLink(from: string, to: string, c: LinkConditions): void {
+    this.links.set(`${from}>${to}`, c);
+  }
+
+  /** Splits the named nodes into groups that cannot reach each other. */
+  partition(...groups: string[][]): void {
+    this.group.clear();
+    groups.forEach((g, i) => {
+      for (const name of g) this.group.set(name, i);
+    });
+  }
+
+  heal(): void {
+    this.group.clear();
+  }
+
+  crash(name: string): void {
+    const n = this.node(name);
+    n.crashed = true;
+    n.core.shutdown();
+  }
+
+  private reachable(from: SimNode, to: SimNode): boolean {
+    return this.group.get(from.name) === this.group.get(to.name);
+  }
+
+  private linkDelay(from: SimNode, to: SimNode): number | undefined {
+    const c = this.links.get(`${from.name}>${to.name}`) ?? this.defaultLink;
+    if (!this.reachable(from, to)) return undefined;
+    if (c.loss > 0 && this.prng.next() < c.loss) return undefined;
+    return c.latency + (c.jitter > 0 ? this.prng.next() * c.jitter : 0) + to.processingDelay;
+  }
+
+  deliverPacket(from: SimNode, addr: string, bytes: Uint8Array): void {
+    const to = this.byAddr.get(addr);
+    if (to === undefined) return;
+    const delay = this.linkDelay(from, to);
+    if (delay === undefined) return;
+    this.at(this.now + delay, () => to.receivePacket(from.addr, bytes));
+  }
+
+  openStream(
+    from: SimNode,
+    addr: string,
+    bytes: Uint8Array,
+    opts: StreamRequestOptions,
+    done: (r: StreamResult) => void,
+  ): void {
+    const to = this.byAddr.get(addr);
+    let finished = false;
+    const finish = (r: StreamResult): void => {
+      if (finished) return;
+      finished = true;
+      done(r);
+      this.scheduleWake(from);
+    };
+    this.at(opts.deadline, () => finish({ ok: false, error: new Error('i/o timeout'), contacted: to !== undefined && !to.crashed }));
+    // TCP does not lose data: a stream fails only when the peer is unreachable or down.
+    if (to === undefined || to.crashed || !this.reachable(from, to)) {
+      this.at(this.now + 1, () => finish({ ok: false, error: new Error('connection refused'), contacted: false }));
+      return;
+    }
+    const c = this.links.get(`${from.name}>${to.name}`) ?? this.defaultLink;
+    const oneWay = c.latency + to.processingDelay;
+    this.at(this.now + oneWay, () => {
+      const response = to.serveStream(from.addr, bytes);
+      if (!opts.expectResponse) {
+        finish({ ok: true });
+        return;
+      }
+      if (response === undefined) {
+        finish({ ok: false, error: new Error('EOF'), contacted: true });
+        return;
+      }
+      to.stats.bytesSent += response.length;
+      this.at(this.now + c.latency + from.processingDelay, () => finish(from.readResponse(response)));
+    });
+  }
+
+  /** Runs the simulation until `until` (ms). */
+  runUntil(until: number): void {
+    for (;;) {
+      const top = this.events.peek();
+      if (top === undefined || top.at > until) break;
+      this.events.pop();
+      this.now = Math.max(this.now, top.at);
+      top.fn();
+    }
+    this.now = Math.max(this.now, until);
+  }
+
+  runFor(ms: number): void {
+    this.runUntil(this.now + ms);
+  }
+
+  /** Runs until `predicate` holds (checked every `stepMs`) or `maxMs` passes; returns success. */
+  runUntilTrue(predicate: () => boolean, maxMs: number, stepMs = 100): boolean {
+    const end = this.now + maxMs;
+    while (this.now < end) {
+      if (predicate()) return true;
+      this.runUntil(Math.min(end, this.now + stepMs));
+    }
+    return predicate();
+  }
+}
+
+function splitAddr(addr: string): [string, number] {
+  const i = addr.lastIndexOf(':');
+  return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}
