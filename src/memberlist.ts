@@ -70,7 +70,12 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
   private inboundPushPulls = 0;
   private readonly iterators = new Set<(e: MemberEvent | null) => void>();
 
-  private constructor(config: ProtocolConfig, transport: NetTransport, opts: MemberlistOptions, advertise: { addr: Uint8Array; port: number }) {
+  private constructor(
+    config: ProtocolConfig,
+    transport: NetTransport,
+    opts: MemberlistOptions,
+    advertise: { addr: Uint8Array; port: number },
+  ) {
     super();
     this.config = config;
     this.transport = transport;
@@ -190,11 +195,14 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     if (this.timer !== undefined && this.timerAt <= next) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = next;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, next - now));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, next - now),
+    );
   }
 
   private onPacket(from: string, bytes: Uint8Array, receivedAt: number): void {
@@ -288,7 +296,11 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
       opts.signal,
     );
     errors.push(...joinErrors);
-    if (joined === 0) throw new AggregateError(errors.map((e) => new Error(e)), errors.join('; ') || 'no addresses to join');
+    if (joined === 0)
+      throw new AggregateError(
+        errors.map((e) => new Error(e)),
+        errors.join('; ') || 'no addresses to join',
+      );
     return joined;
   }
 
@@ -349,7 +361,9 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
 
   /** Pings a node directly; resolves to the round-trip time in ms. */
   async ping(name: string, addr: string): Promise<number> {
-    const rtt = await new Promise<number | undefined>((resolve) => this.input(() => this.core.ping(name, addr, resolve)));
+    const rtt = await new Promise<number | undefined>((resolve) =>
+      this.input(() => this.core.ping(name, addr, resolve)),
+    );
     if (rtt === undefined) throw new Error(`no response from node ${name}`);
     return rtt;
   }
@@ -422,7 +436,9 @@ function advertiseAddress(c: ProtocolConfig, boundPort: number): { addr: Uint8Ar
 
 function isPrivateV4(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number);
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  return (
+    a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
+  );
 }
 
 function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -32,16 +32,32 @@ describe('reference vectors', () => {
       name: 'indirect ping',
       type: MessageType.IndirectPing,
       body: {
-        seqNo: 70000, target: addr, port: 7946, node: 'n3', nack: true,
-        sourceAddr: addr, sourcePort: 7946, sourceNode: 'n1',
+        seqNo: 70000,
+        target: addr,
+        port: 7946,
+        node: 'n3',
+        nack: true,
+        sourceAddr: addr,
+        sourcePort: 7946,
+        sourceNode: 'n1',
       },
       hex:
         '0188a44e61636bc3a44e6f6465a26e33a4506f7274cd1f0aa55365714e6fce00011170' +
         'aa536f7572636541646472a40a000001aa536f757263654e6f6465a26e31' +
         'aa536f75726365506f7274cd1f0aa6546172676574a40a000001',
     },
-    { name: 'ack nil payload', type: MessageType.AckResp, body: { seqNo: 5, payload: null }, hex: '0282a75061796c6f6164c0a55365714e6f05' },
-    { name: 'ack empty payload', type: MessageType.AckResp, body: { seqNo: 5, payload: new Uint8Array(0) }, hex: '0282a75061796c6f6164a0a55365714e6f05' },
+    {
+      name: 'ack nil payload',
+      type: MessageType.AckResp,
+      body: { seqNo: 5, payload: null },
+      hex: '0282a75061796c6f6164c0a55365714e6f05',
+    },
+    {
+      name: 'ack empty payload',
+      type: MessageType.AckResp,
+      body: { seqNo: 5, payload: new Uint8Array(0) },
+      hex: '0282a75061796c6f6164a0a55365714e6f05',
+    },
     { name: 'nack', type: MessageType.NackResp, body: { seqNo: 9 }, hex: '0b81a55365714e6f09' },
     { name: 'err', type: MessageType.Err, body: { error: 'boom' }, hex: '0d81a54572726f72a4626f6f6d' },
     {
@@ -68,8 +84,12 @@ describe('reference vectors', () => {
       name: 'alive IPv4-mapped, meta "m"',
       type: MessageType.Alive,
       body: {
-        incarnation: 1, node: 'n1', addr: hex('00000000000000000000ffff0a000001'), port: 7946,
-        meta: new TextEncoder().encode('m'), vsn,
+        incarnation: 1,
+        node: 'n1',
+        addr: hex('00000000000000000000ffff0a000001'),
+        port: 7946,
+        meta: new TextEncoder().encode('m'),
+        vsn,
       },
       hex:
         '0486a441646472b000000000000000000000ffff0a000001ab496e6361726e6174696f6e01' +

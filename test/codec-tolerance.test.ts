@@ -57,7 +57,11 @@ describe('decoding what other encoders write', () => {
   it('unknown keys are skipped, missing keys keep zero values, key order does not matter', () => {
     const body = msgpackEncode({ Future: { nested: [1, 2, { x: 'y' }] }, SeqNo: 4, Extra: 1.5 });
     expect(decodeMessage(MessageType.Ping, withType(MessageType.Ping, body))).toEqual({
-      seqNo: 4, node: '', sourceAddr: null, sourcePort: 0, sourceNode: '',
+      seqNo: 4,
+      node: '',
+      sourceAddr: null,
+      sourcePort: 0,
+      sourceNode: '',
     });
   });
 
@@ -93,18 +97,32 @@ describe('decoding what other encoders write', () => {
   });
 
   it('values that do not fit the Go type are errors', () => {
-    expectDecodeError(() => decodeMessage(MessageType.NackResp, withType(11, msgpackEncode({ SeqNo: -1 }))), 'out-of-range');
+    expectDecodeError(
+      () => decodeMessage(MessageType.NackResp, withType(11, msgpackEncode({ SeqNo: -1 }))),
+      'out-of-range',
+    );
     expectDecodeError(
       () => decodeMessage(MessageType.NackResp, withType(11, msgpackEncode({ SeqNo: 2 ** 32 }))),
       'out-of-range',
     );
-    expectDecodeError(() => decodeMessage(MessageType.Alive, withType(4, msgpackEncode({ Port: 70000 }))), 'out-of-range');
-    expectDecodeError(() => decodeMessage(MessageType.Alive, withType(4, msgpackEncode({ Node: 5 }))), 'unexpected-type');
+    expectDecodeError(
+      () => decodeMessage(MessageType.Alive, withType(4, msgpackEncode({ Port: 70000 }))),
+      'out-of-range',
+    );
+    expectDecodeError(
+      () => decodeMessage(MessageType.Alive, withType(4, msgpackEncode({ Node: 5 }))),
+      'unexpected-type',
+    );
   });
 
   it('encoding never uses str8 or bin', () => {
     const bytes = encodeMessage(MessageType.Alive, {
-      incarnation: 1, node: 'x'.repeat(100), addr: new Uint8Array(16), port: 1, meta: new Uint8Array(200), vsn: null,
+      incarnation: 1,
+      node: 'x'.repeat(100),
+      addr: new Uint8Array(16),
+      port: 1,
+      meta: new Uint8Array(200),
+      vsn: null,
     });
     const r = new MsgpackReader(bytes, 1);
     const { count } = r.containerHeader();
@@ -174,7 +192,10 @@ describe('hardening limits, enforced before allocating', () => {
   it('plain stream data while encryption is required, and the reverse', () => {
     const sec = { ...NO_SECURITY, keys: [new Uint8Array(16)] };
     expectDecodeError(() => decodeStreamMessage(hex('0b8100'), sec, new Uint8Array(0)), 'not-encrypted');
-    expectDecodeError(() => decodeStreamMessage(hex('0a00000010'), NO_SECURITY, new Uint8Array(0)), 'encryption-not-configured');
+    expectDecodeError(
+      () => decodeStreamMessage(hex('0a00000010'), NO_SECURITY, new Uint8Array(0)),
+      'encryption-not-configured',
+    );
   });
 
   it('strings decode as UTF-8 only at the API boundary', () => {

@@ -22,7 +22,12 @@ function joinAll(net: SimNetwork): void {
 }
 
 function aliveView(net: SimNetwork, name: string): string[] {
-  return net.node(name).core.members().filter((m) => m.state === 'alive').map((m) => m.name).sort();
+  return net
+    .node(name)
+    .core.members()
+    .filter((m) => m.state === 'alive')
+    .map((m) => m.name)
+    .sort();
 }
 
 describe('core on a simulated network', () => {
@@ -71,7 +76,14 @@ describe('core on a simulated network', () => {
     net.addNode({ name: 'b', delegates: { events: { notifyUpdate: (n) => updates.push(n) } } });
     net.node('b').core.join([{ addr: net.node('a').addr, name: 'a' }], () => {});
     net.runFor(5_000);
-    expect(td.decode(net.node('b').core.members().find((m) => m.name === 'a')?.meta)).toBe('v1');
+    expect(
+      td.decode(
+        net
+          .node('b')
+          .core.members()
+          .find((m) => m.name === 'a')?.meta,
+      ),
+    ).toBe('v1');
     meta = te.encode('v2');
     net.node('a').core.updateNode(5_000, () => {});
     net.runFor(3_000);
@@ -82,7 +94,18 @@ describe('core on a simulated network', () => {
     const net = new SimNetwork(5);
     const got: string[] = [];
     let pending = [te.encode('bcast')];
-    net.addNode({ name: 'a', delegates: { delegate: { getBroadcasts: () => { const p = pending; pending = []; return p; } } } });
+    net.addNode({
+      name: 'a',
+      delegates: {
+        delegate: {
+          getBroadcasts: () => {
+            const p = pending;
+            pending = [];
+            return p;
+          },
+        },
+      },
+    });
     net.addNode({ name: 'b', delegates: { delegate: { notifyMsg: (m) => got.push(td.decode(m)) } } });
     net.node('b').core.join([{ addr: net.node('a').addr, name: 'a' }], () => {});
     net.runFor(2_000);
@@ -98,12 +121,27 @@ describe('core on a simulated network', () => {
     net.runFor(5_000);
     const before = net.node('n1').core.localNode.incarnation;
     // n0 accuses n1 directly.
-    net.node('n0').core.handlePacket(
-      net.node('n0').addr,
-      new Uint8Array([3, 0x83, 0xa4, ...te.encode('From'), 0xa2, ...te.encode('n0'), 0xab, ...te.encode('Incarnation'),
-        before, 0xa4, ...te.encode('Node'), 0xa2, ...te.encode('n1')]),
-      net.now,
-    );
+    net
+      .node('n0')
+      .core.handlePacket(
+        net.node('n0').addr,
+        new Uint8Array([
+          3,
+          0x83,
+          0xa4,
+          ...te.encode('From'),
+          0xa2,
+          ...te.encode('n0'),
+          0xab,
+          ...te.encode('Incarnation'),
+          before,
+          0xa4,
+          ...te.encode('Node'),
+          0xa2,
+          ...te.encode('n1'),
+        ]),
+        net.now,
+      );
     net.runFor(5_000);
     expect(net.node('n1').core.localNode.incarnation).toBeGreaterThan(before);
     for (const n of ['n0', 'n2']) expect(net.node(n).core.memberState('n1')).toBe(0);

@@ -35,10 +35,19 @@ const lenient: WireSecurity = { ...secure, verifyIncoming: false };
 const addr = new Uint8Array([127, 0, 0, 1]);
 const vsn = new Uint8Array([1, 5, 2, 0, 0, 0]);
 const alive = encodeMessage(MessageType.Alive, {
-  incarnation: 3, node: 'node-1', addr, port: 7946, meta: te.encode('meta'), vsn,
+  incarnation: 3,
+  node: 'node-1',
+  addr,
+  port: 7946,
+  meta: te.encode('meta'),
+  vsn,
 });
 const ping = encodeMessage(MessageType.Ping, {
-  seqNo: 12, node: 'node-2', sourceAddr: addr, sourcePort: 7946, sourceNode: 'node-1',
+  seqNo: 12,
+  node: 'node-2',
+  sourceAddr: addr,
+  sourcePort: 7946,
+  sourceNode: 'node-1',
 });
 const pushPull = encodePushPull({
   join: true,
@@ -52,9 +61,20 @@ const compound = encodeCompound([ping, alive, alive]);
 
 /** Valid inputs per decoder; mutations of these are fuzzed too. */
 const seeds: Record<string, Uint8Array[]> = {
-  message: [alive, ping, encodeMessage(MessageType.IndirectPing, {
-    seqNo: 1, target: addr, port: 2, node: 'n', nack: true, sourceAddr: null, sourcePort: 0, sourceNode: '',
-  })],
+  message: [
+    alive,
+    ping,
+    encodeMessage(MessageType.IndirectPing, {
+      seqNo: 1,
+      target: addr,
+      port: 2,
+      node: 'n',
+      nack: true,
+      sourceAddr: null,
+      sourcePort: 0,
+      sourceNode: '',
+    }),
+  ],
   pushPull: [pushPull],
   userStream: [encodeUserStream(te.encode('hello'))],
   compound: [compound.subarray(1)],
@@ -87,8 +107,15 @@ function withPrefix(prefix: number | undefined, b: Uint8Array): Uint8Array {
 }
 
 const structTypes = [
-  MessageType.Ping, MessageType.IndirectPing, MessageType.AckResp, MessageType.Suspect,
-  MessageType.Alive, MessageType.Dead, MessageType.Compress, MessageType.NackResp, MessageType.Err,
+  MessageType.Ping,
+  MessageType.IndirectPing,
+  MessageType.AckResp,
+  MessageType.Suspect,
+  MessageType.Alive,
+  MessageType.Dead,
+  MessageType.Compress,
+  MessageType.NackResp,
+  MessageType.Err,
 ];
 
 const targets: Target[] = [
@@ -151,7 +178,10 @@ describe('fuzzing: decoders throw only DecodeError', () => {
     if (t.seeds.length > 0) {
       it(`${t.name}: mutated valid input`, () => {
         const arb = fc.oneof(...t.seeds.map((s) => mutationsOf(s)));
-        fc.assert(fc.property(arb, (b) => onlyDecodeErrors(() => t.decode(b))), { numRuns: FUZZ_RUNS });
+        fc.assert(
+          fc.property(arb, (b) => onlyDecodeErrors(() => t.decode(b))),
+          { numRuns: FUZZ_RUNS },
+        );
       });
     }
   }

@@ -20,7 +20,11 @@ export class AckRegistry {
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
 
-  constructor(private readonly timers: TimerQueue) {}
+  private readonly timers: TimerQueue;
+
+  constructor(timers: TimerQueue) {
+    this.timers = timers;
+  }
 
   nextSeqNo(): number {
     this.seq = (this.seq + 1) >>> 0;

@@ -54,10 +54,13 @@ export class BroadcastQueue {
    * @param numNodes estimated cluster size (for the transmit limit), read on every call
    * @param retransmitMult Go's RetransmitMult
    */
-  constructor(
-    private readonly numNodes: () => number,
-    public retransmitMult: number,
-  ) {}
+  private readonly numNodes: () => number;
+  public retransmitMult: number;
+
+  constructor(numNodes: () => number, retransmitMult: number) {
+    this.numNodes = numNodes;
+    this.retransmitMult = retransmitMult;
+  }
 
   get length(): number {
     return this.size;
@@ -99,7 +102,7 @@ export class BroadcastQueue {
     const out: Uint8Array[] = [];
     const reinsert: Item[] = [];
     let used = 0;
-    for (let t = 0; t < this.tiers.length; ) {
+    for (let t = 0; t < this.tiers.length;) {
       const free = limit - used - overhead;
       if (free <= 0) break;
       const tier = this.tiers[t];

@@ -78,7 +78,11 @@ export class MemberlistCore {
     this.state = new MemberState(this.ctx);
     this.acks = new AckRegistry(this.timers);
     this.sender = new PacketSender(
-      this.config, this.io, this.state.table, this.state.broadcasts, this.delegates.delegate,
+      this.config,
+      this.io,
+      this.state.table,
+      this.state.broadcasts,
+      this.delegates.delegate,
       opts.encryptionEnabled ?? (() => this.config.keys.length > 0),
     );
     this.prober = new Prober(this.ctx, this.state, this.acks, this.sender, () => this.advertise);
@@ -381,7 +385,10 @@ export class MemberlistCore {
 
   /** Live members (alive or suspect), ourselves included — Go's Members(). */
   members(): Node[] {
-    return this.state.table.all().filter((n) => !isDeadOrLeft(n)).map(toNode);
+    return this.state.table
+      .all()
+      .filter((n) => !isDeadOrLeft(n))
+      .map(toNode);
   }
 
   /** Every member the table still holds, dead and left ones included until they are forgotten. */

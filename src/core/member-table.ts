@@ -28,7 +28,11 @@ export class MemberTable {
   /** Go's numNodes: grows on insert, set to the table size at each reset. */
   private estimated = 0;
 
-  constructor(private readonly random: Random) {}
+  private readonly random: Random;
+
+  constructor(random: Random) {
+    this.random = random;
+  }
 
   get(name: string): NodeState | undefined {
     return this.byName.get(name);

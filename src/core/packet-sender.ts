@@ -24,14 +24,42 @@ export const USER_MSG_OVERHEAD = 1;
 export class PacketSender {
   private readonly labelBytes: Uint8Array;
 
+  private readonly config: ProtocolConfig;
+
+  private readonly io: CoreIO;
+
+  private readonly table: MemberTable;
+
+  private readonly broadcasts: BroadcastQueue;
+
+  private readonly delegate: Delegate | undefined;
+
+  private readonly encryptionEnabled: () => boolean;
+
   constructor(
-    private readonly config: ProtocolConfig,
-    private readonly io: CoreIO,
-    private readonly table: MemberTable,
-    private readonly broadcasts: BroadcastQueue,
-    private readonly delegate: Delegate | undefined,
-    private readonly encryptionEnabled: () => boolean,
+    config: ProtocolConfig,
+
+    io: CoreIO,
+
+    table: MemberTable,
+
+    broadcasts: BroadcastQueue,
+
+    delegate: Delegate | undefined,
+
+    encryptionEnabled: () => boolean,
   ) {
+    this.config = config;
+
+    this.io = io;
+
+    this.table = table;
+
+    this.broadcasts = broadcasts;
+
+    this.delegate = delegate;
+
+    this.encryptionEnabled = encryptionEnabled;
     this.labelBytes = new TextEncoder().encode(config.label);
   }
 
@@ -55,7 +83,8 @@ export class PacketSender {
   /** Sends `msg`, piggy-backing as many queued broadcasts as fit in the packet budget. */
   sendWithPiggyback(addr: string, name: string, msg: Uint8Array): void {
     let avail = this.config.udpBufferSize - msg.length - COMPOUND_HEADER_OVERHEAD - labelOverhead(this.labelBytes);
-    if (this.encryptionEnabled() && this.config.gossipVerifyOutgoing) avail -= encryptOverhead(this.encryptionVersion());
+    if (this.encryptionEnabled() && this.config.gossipVerifyOutgoing)
+      avail -= encryptOverhead(this.encryptionVersion());
     const extra = this.getBroadcasts(COMPOUND_OVERHEAD, avail);
     this.rawSend(addr, name, extra.length === 0 ? msg : encodeCompound([msg, ...extra]));
   }
@@ -92,4 +121,3 @@ export function hostOf(addr: string): string {
   const i = addr.lastIndexOf(':');
   return i < 0 ? addr : addr.slice(0, i);
 }
-

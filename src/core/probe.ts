@@ -41,13 +41,37 @@ export class Prober {
   /** A probe tick arrived while a probe was running (Go's ticker buffers one). */
   private tickPending = false;
 
+  private readonly ctx: StateContext;
+
+  private readonly state: MemberState;
+
+  private readonly acks: AckRegistry;
+
+  private readonly sender: PacketSender;
+
+  private readonly self: () => SelfAddress;
+
   constructor(
-    private readonly ctx: StateContext,
-    private readonly state: MemberState,
-    private readonly acks: AckRegistry,
-    private readonly sender: PacketSender,
-    private readonly self: () => SelfAddress,
-  ) {}
+    ctx: StateContext,
+
+    state: MemberState,
+
+    acks: AckRegistry,
+
+    sender: PacketSender,
+
+    self: () => SelfAddress,
+  ) {
+    this.ctx = ctx;
+
+    this.state = state;
+
+    this.acks = acks;
+
+    this.sender = sender;
+
+    this.self = self;
+  }
 
   private ping(seqNo: number, target: string): Ping {
     const self = this.self();
@@ -71,7 +95,16 @@ export class Prober {
     const seqNo = this.acks.nextSeqNo();
     const sent = io.now();
     const run: ProbeRun = {
-      node, seqNo, sent, delta: -1, direct: true, expectedNacks: 0, nacks: 0, tcp: 'none', expired: false, done: false,
+      node,
+      seqNo,
+      sent,
+      delta: -1,
+      direct: true,
+      expectedNacks: 0,
+      nacks: 0,
+      tcp: 'none',
+      expired: false,
+      done: false,
     };
     this.running = run;
     this.acks.register(seqNo, sent + probeInterval, {
@@ -95,7 +128,9 @@ export class Prober {
       this.sender.sendWithPiggyback(addr, node.name, ping);
     } else {
       const suspect = encodeMessage(MessageType.Suspect, {
-        incarnation: node.incarnation, node: node.name, from: config.name,
+        incarnation: node.incarnation,
+        node: node.name,
+        from: config.name,
       });
       this.sender.rawSend(addr, node.name, encodeCompound([ping, suspect]), node);
     }
@@ -119,8 +154,14 @@ export class Prober {
       const nack = pmax(peer) >= 4;
       if (nack) run.expectedNacks++;
       const req: IndirectPingReq = {
-        seqNo: run.seqNo, target: node.addr, port: node.port, node: node.name, nack,
-        sourceAddr: self.addr, sourcePort: self.port, sourceNode: config.name,
+        seqNo: run.seqNo,
+        target: node.addr,
+        port: node.port,
+        node: node.name,
+        nack,
+        sourceAddr: self.addr,
+        sourcePort: self.port,
+        sourceNode: config.name,
       };
       this.sender.sendWithPiggyback(nodeAddress(peer), peer.name, encodeMessage(MessageType.IndirectPing, req));
     }
@@ -198,7 +239,11 @@ export class Prober {
     if (ind.nack) {
       timers.at(now + config.probeTimeout, () => {
         if (answered) return;
-        this.sender.sendWithPiggyback(replyTo, ind.sourceNode, encodeMessage(MessageType.NackResp, { seqNo: ind.seqNo }));
+        this.sender.sendWithPiggyback(
+          replyTo,
+          ind.sourceNode,
+          encodeMessage(MessageType.NackResp, { seqNo: ind.seqNo }),
+        );
       });
     }
   }

@@ -10,10 +10,13 @@ import { type Node, makeNode, nodeAddress, statusName } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
 
 export class PushPullSync {
-  constructor(
-    private readonly ctx: StateContext,
-    private readonly state: MemberState,
-  ) {}
+  private readonly ctx: StateContext;
+  private readonly state: MemberState;
+
+  constructor(ctx: StateContext, state: MemberState) {
+    this.ctx = ctx;
+    this.state = state;
+  }
 
   /** Our side of an exchange, encoded. */
   localState(join: boolean): Uint8Array {

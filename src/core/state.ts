@@ -7,7 +7,14 @@
 import { type Cidr, ipAllowed } from '../net/cidr.ts';
 import { ipToString } from '../net/ip.ts';
 import { encodeMessage } from '../wire/codec.ts';
-import { type Alive, type Dead, MessageType, NodeStateCode, type PushNodeState, type Suspect } from '../wire/messages.ts';
+import {
+  type Alive,
+  type Dead,
+  MessageType,
+  NodeStateCode,
+  type PushNodeState,
+  type Suspect,
+} from '../wire/messages.ts';
 import type { Awareness } from './awareness.ts';
 import { BroadcastQueue } from './broadcast-queue.ts';
 import type { ProtocolConfig } from './config.ts';
@@ -56,7 +63,10 @@ export class MemberState {
   /** Called when the broadcast of our leave message is done. */
   private onLeaveBroadcastDone: (() => void) | undefined;
 
-  constructor(private readonly ctx: StateContext) {
+  private readonly ctx: StateContext;
+
+  constructor(ctx: StateContext) {
+    this.ctx = ctx;
     this.table = new MemberTable(ctx.io.random);
     this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult);
   }
@@ -72,7 +82,14 @@ export class MemberState {
   /** Our six version bytes: [pmin, pmax, pcur, dmin, dmax, dcur]. */
   localVsn(): Uint8Array {
     const c = this.ctx.config;
-    return new Uint8Array([1, 5, c.protocolVersion, c.delegateProtocolMin, c.delegateProtocolMax, c.delegateProtocolVersion]);
+    return new Uint8Array([
+      1,
+      5,
+      c.protocolVersion,
+      c.delegateProtocolMin,
+      c.delegateProtocolMax,
+      c.delegateProtocolVersion,
+    ]);
   }
 
   nextIncarnation(): number {
@@ -144,7 +161,10 @@ export class MemberState {
       }
       const canReclaim = config.deadNodeReclaimTime > 0 && this.now - state.stateChange > config.deadNodeReclaimTime;
       if (state.state === NodeStateCode.Left || (state.state === NodeStateCode.Dead && canReclaim)) {
-        io.log.info({ node: a.node, addr: ipToString(a.addr), port: a.port }, 'updating address for left or failed node');
+        io.log.info(
+          { node: a.node, addr: ipToString(a.addr), port: a.port },
+          'updating address for left or failed node',
+        );
         updatesNode = true;
       } else {
         io.log.error(
@@ -318,7 +338,14 @@ export class MemberState {
     for (const r of remote) {
       switch (r.state) {
         case NodeStateCode.Alive:
-          this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn });
+          this.aliveNode({
+            incarnation: r.incarnation,
+            node: r.name,
+            addr: r.addr,
+            port: r.port,
+            meta: r.meta,
+            vsn: r.vsn,
+          });
           break;
         case NodeStateCode.Left:
           this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });

@@ -14,18 +14,19 @@ export class Suspicion {
   /** When it fires unless confirmations shorten it. */
   deadline: number;
 
+  readonly k: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+
   /**
    * @param from  the first accuser
    * @param k     confirmations expected (SuspicionMult − 2, or 0 in small clusters)
    * @param minMs minimum timeout; @param maxMs maximum timeout
    */
-  constructor(
-    from: string,
-    readonly k: number,
-    readonly minMs: number,
-    readonly maxMs: number,
-    now: number,
-  ) {
+  constructor(from: string, k: number, minMs: number, maxMs: number, now: number) {
+    this.k = k;
+    this.minMs = minMs;
+    this.maxMs = maxMs;
     this.accusers.add(from);
     this.start = now;
     this.deadline = now + (k < 1 ? minMs : maxMs);

@@ -16,7 +16,8 @@ export function parseCidr(text: string): Cidr {
   const network = ipFromString(text.slice(0, slash));
   const bitsText = text.slice(slash + 1);
   const bits = Number(bitsText);
-  if (!/^\d+$/.test(bitsText) || bits > network.length * 8) throw new Error(`invalid CIDR "${text}": bad prefix length`);
+  if (!/^\d+$/.test(bitsText) || bits > network.length * 8)
+    throw new Error(`invalid CIDR "${text}": bad prefix length`);
   return { text, network, bits };
 }
 

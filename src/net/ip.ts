@@ -24,7 +24,7 @@ export function ipToString(b: Uint8Array | null): string {
   // Compress the longest run (length >= 2) of zero groups, as RFC 5952 says.
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -54,7 +54,10 @@ export function ipFromString(text: string): Uint8Array {
     let tailV4: number[] = [];
     const lastColon = s.lastIndexOf(':');
     if (s.slice(lastColon + 1).includes('.')) {
-      tailV4 = s.slice(lastColon + 1).split('.').map((p) => Number(p));
+      tailV4 = s
+        .slice(lastColon + 1)
+        .split('.')
+        .map((p) => Number(p));
       s = `${s.slice(0, lastColon + 1)}0:0`;
     }
     const [headPart, tailPart] = s.includes('::') ? s.split('::') : [s, undefined];

@@ -58,14 +58,34 @@ export class SimNode implements CoreIO {
   wakeAt: number | undefined;
   readonly security: WireSecurity;
 
+  private readonly net: SimNetwork;
+
+  readonly name: string;
+
+  readonly addr: string;
+
+  readonly config: ProtocolConfig;
+
   constructor(
-    private readonly net: SimNetwork,
-    readonly name: string,
-    readonly addr: string,
-    readonly config: ProtocolConfig,
+    net: SimNetwork,
+
+    name: string,
+
+    addr: string,
+
+    config: ProtocolConfig,
+
     delegates: Delegates | undefined,
+
     log: Logger | undefined,
   ) {
+    this.net = net;
+
+    this.name = name;
+
+    this.addr = addr;
+
+    this.config = config;
     this.log = log ?? silentLogger;
     this.security = {
       label: new TextEncoder().encode(config.label),
@@ -268,7 +288,9 @@ export class SimNetwork {
       done(r);
       this.scheduleWake(from);
     };
-    this.at(opts.deadline, () => finish({ ok: false, error: new Error('i/o timeout'), contacted: to !== undefined && !to.crashed }));
+    this.at(opts.deadline, () =>
+      finish({ ok: false, error: new Error('i/o timeout'), contacted: to !== undefined && !to.crashed }),
+    );
     // TCP does not lose data: a stream fails only when the peer is unreachable or down.
     if (to === undefined || to.crashed || !this.reachable(from, to)) {
       this.at(this.now + 1, () => finish({ ok: false, error: new Error('connection refused'), contacted: false }));

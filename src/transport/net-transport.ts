@@ -26,12 +26,16 @@ export class NetTransport {
   onPacket: PacketHandler = () => {};
   onConnection: ConnectionHandler = (s) => s.destroy();
 
-  private constructor(
-    private readonly udp: UdpSocket,
-    private readonly tcp: Server,
-    readonly bindAddr: string,
-    readonly port: number,
-  ) {
+  private readonly udp: UdpSocket;
+  private readonly tcp: Server;
+  readonly bindAddr: string;
+  readonly port: number;
+
+  private constructor(udp: UdpSocket, tcp: Server, bindAddr: string, port: number) {
+    this.udp = udp;
+    this.tcp = tcp;
+    this.bindAddr = bindAddr;
+    this.port = port;
     udp.on('message', (msg, rinfo) => {
       if (msg.length > MAX_PACKET_BYTES) return;
       const from = joinHostPort(normalizeHost(rinfo.address), rinfo.port);

@@ -20,7 +20,12 @@ import type { WireSecurity } from '../wire/wire-security.ts';
 import { StreamReader } from './stream-reader.ts';
 
 /** Errors for which Go answers with an error message before closing (failures to unwrap). */
-const ANSWERED_ERRORS = new Set<DecodeError['code']>(['no-key', 'not-encrypted', 'encryption-not-configured', 'unsupported']);
+const ANSWERED_ERRORS = new Set<DecodeError['code']>([
+  'no-key',
+  'not-encrypted',
+  'encryption-not-configured',
+  'unsupported',
+]);
 
 export interface ServeOptions {
   readonly security: WireSecurity;

@@ -28,11 +28,15 @@ export class StreamReader<T> {
    * @param onMessage called once with the decoded message
    * @param onError called once with any other decode error (or the size cap)
    */
-  constructor(
-    private readonly decode: (buf: Uint8Array) => T,
-    private readonly onMessage: (msg: T) => void,
-    private readonly onError: (err: DecodeError) => void,
-  ) {}
+  private readonly decode: (buf: Uint8Array) => T;
+  private readonly onMessage: (msg: T) => void;
+  private readonly onError: (err: DecodeError) => void;
+
+  constructor(decode: (buf: Uint8Array) => T, onMessage: (msg: T) => void, onError: (err: DecodeError) => void) {
+    this.decode = decode;
+    this.onMessage = onMessage;
+    this.onError = onError;
+  }
 
   push(chunk: Uint8Array): void {
     if (this.finished) return;

@@ -5,7 +5,11 @@
 export class MinHeap<T> {
   private items: T[] = [];
 
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
+  private readonly less: (a: T, b: T) => boolean;
+
+  constructor(less: (a: T, b: T) => boolean) {
+    this.less = less;
+  }
 
   get length(): number {
     return this.items.length;

@@ -137,13 +137,9 @@ export const ackRespCodec = codec<AckResp>('ackResp', (f) => [
   f('Payload', 'payload', 'bytes'),
 ]);
 
-export const nackRespCodec = codec<NackResp>('nackResp', (f) => [
-  f('SeqNo', 'seqNo', 'u32'),
-]);
+export const nackRespCodec = codec<NackResp>('nackResp', (f) => [f('SeqNo', 'seqNo', 'u32')]);
 
-export const errRespCodec = codec<ErrResp>('errResp', (f) => [
-  f('Error', 'error', 'string'),
-]);
+export const errRespCodec = codec<ErrResp>('errResp', (f) => [f('Error', 'error', 'string')]);
 
 export const suspectCodec = codec<Suspect>('suspect', (f) => [
   f('Incarnation', 'incarnation', 'u32'),
@@ -183,11 +179,6 @@ export const pushNodeStateCodec = codec<PushNodeState>('pushNodeState', (f) => [
   f('Vsn', 'vsn', 'bytes'),
 ]);
 
-export const userMsgHeaderCodec = codec<UserMsgHeader>('userMsgHeader', (f) => [
-  f('UserMsgLen', 'userMsgLen', 'int'),
-]);
+export const userMsgHeaderCodec = codec<UserMsgHeader>('userMsgHeader', (f) => [f('UserMsgLen', 'userMsgLen', 'int')]);
 
-export const compressCodec = codec<Compress>('compress', (f) => [
-  f('Algo', 'algo', 'u8'),
-  f('Buf', 'buf', 'bytes'),
-]);
+export const compressCodec = codec<Compress>('compress', (f) => [f('Algo', 'algo', 'u8'), f('Buf', 'buf', 'bytes')]);

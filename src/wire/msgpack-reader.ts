@@ -266,21 +266,60 @@ export class MsgpackReader {
       return;
     } else {
       switch (b) {
-        case 0xcc: case 0xd0: n = 1; break;
-        case 0xcd: case 0xd1: n = 2; break;
-        case 0xce: case 0xd2: case 0xca: n = 4; break;
-        case 0xcf: case 0xd3: case 0xcb: n = 8; break;
-        case 0xd9: case 0xc4: n = this.u8(); break;
-        case 0xda: case 0xc5: n = this.u16(); break;
-        case 0xdb: case 0xc6: n = this.u32(); break;
-        case 0xd4: n = 2; break;
-        case 0xd5: n = 3; break;
-        case 0xd6: n = 5; break;
-        case 0xd7: n = 9; break;
-        case 0xd8: n = 17; break;
-        case 0xc7: n = this.u8() + 1; break;
-        case 0xc8: n = this.u16() + 1; break;
-        case 0xc9: n = this.u32() + 1; break;
+        case 0xcc:
+        case 0xd0:
+          n = 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+          n = 2;
+          break;
+        case 0xce:
+        case 0xd2:
+        case 0xca:
+          n = 4;
+          break;
+        case 0xcf:
+        case 0xd3:
+        case 0xcb:
+          n = 8;
+          break;
+        case 0xd9:
+        case 0xc4:
+          n = this.u8();
+          break;
+        case 0xda:
+        case 0xc5:
+          n = this.u16();
+          break;
+        case 0xdb:
+        case 0xc6:
+          n = this.u32();
+          break;
+        case 0xd4:
+          n = 2;
+          break;
+        case 0xd5:
+          n = 3;
+          break;
+        case 0xd6:
+          n = 5;
+          break;
+        case 0xd7:
+          n = 9;
+          break;
+        case 0xd8:
+          n = 17;
+          break;
+        case 0xc7:
+          n = this.u8() + 1;
+          break;
+        case 0xc8:
+          n = this.u16() + 1;
+          break;
+        case 0xc9:
+          n = this.u32() + 1;
+          break;
         default:
           throw new DecodeError('malformed', `msgpack: invalid byte 0x${b.toString(16)}`);
       }

@@ -189,10 +189,10 @@ type KindFor<V> = V extends boolean
  * `f('GoName', 'tsName', 'kind')` with the kind checked against the property's type.
  */
 export function fieldsOf<T>() {
-  return <K extends keyof T & string>(
-    go: string,
-    key: K,
-    kind: KindFor<T[K]>,
-    omitEmpty = false,
-  ): FieldSpec<T> => ({ go, key, kind, omitEmpty });
+  return <K extends keyof T & string>(go: string, key: K, kind: KindFor<T[K]>, omitEmpty = false): FieldSpec<T> => ({
+    go,
+    key,
+    kind,
+    omitEmpty,
+  });
 }

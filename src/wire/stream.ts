@@ -12,14 +12,7 @@ import { DecodeError } from '../errors.ts';
 import { compressMessage, readCompressed } from './compress.ts';
 import { addLabelHeader } from './label.ts';
 import { MAX_PUSH_STATE_BYTES } from './limits.ts';
-import {
-  type AckResp,
-  MessageType,
-  type Ping,
-  ackRespCodec,
-  errRespCodec,
-  pingCodec,
-} from './messages.ts';
+import { type AckResp, MessageType, type Ping, ackRespCodec, errRespCodec, pingCodec } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
 import { type PushPull, readPushPull } from './push-pull.ts';
 import { decryptPayload, encryptPayload, encryptedLength } from './security.ts';

@@ -1,0 +1,61 @@
+/**
+ * The compound message (type 7): `[0x07][count u8][count × u16 BE length][parts…]`, several whole
+ * messages in one datagram. Up to 255 parts, each shorter than 64 KiB.
+ */
+import { ConfigError, DecodeError } from '../errors.ts';
+import { MAX_COMPOUND_PART_BYTES, MAX_COMPOUND_PARTS } from './limits.ts';
+import { MessageType } from './messages.ts';
+
+export function encodeCompound(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length > MAX_COMPOUND_PARTS) {
+    throw new ConfigError(`compound: ${parts.length} parts, at most ${MAX_COMPOUND_PARTS}`);
+  }
+  let size = 2 + 2 * parts.length;
+  for (const p of parts) {
+    if (p.length > MAX_COMPOUND_PART_BYTES) {
+      throw new ConfigError(`compound: part of ${p.length} bytes, at most ${MAX_COMPOUND_PART_BYTES}`);
+    }
+    size += p.length;
+  }
+  const out = new Uint8Array(size);
+  out[0] = MessageType.Compound;
+  out[1] = parts.length;
+  let lenAt = 2;
+  let at = 2 + 2 * parts.length;
+  for (const p of parts) {
+    out[lenAt] = p.length >> 8;
+    out[lenAt + 1] = p.length & 0xff;
+    lenAt += 2;
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Packs any number of messages into compounds of at most 255 parts each. */
+export function encodeCompounds(parts: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < parts.length; i += MAX_COMPOUND_PARTS) {
+    out.push(encodeCompound(parts.slice(i, i + MAX_COMPOUND_PARTS)));
+  }
+  return out;
+}
+
+/**
+ * Splits a compound body (the bytes after the 0x07 type byte). Parts whose bytes are missing are
+ * counted as truncated and dropped; the complete ones before them are kept (views, no copies).
+ */
+export function decodeCompound(body: Uint8Array): { parts: Uint8Array[]; truncated: number } {
+  if (body.length < 1) throw new DecodeError('truncated', 'compound: missing part count');
+  const count = body[0];
+  if (body.length < 1 + 2 * count) throw new DecodeError('truncated', 'compound: truncated length slice');
+  const parts: Uint8Array[] = [];
+  let at = 1 + 2 * count;
+  for (let i = 0; i < count; i++) {
+    const len = (body[1 + 2 * i] << 8) | body[2 + 2 * i];
+    if (body.length - at < len) return { parts, truncated: count - i };
+    parts.push(body.subarray(at, at + len));
+    at += len;
+  }
+  return { parts, truncated: 0 };
+}
