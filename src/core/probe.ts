@@ -89,8 +89,11 @@ export class Prober {
     if (target !== undefined) this.probeNode(target);
   }
 
-  private probeNode(node: NodeState): void {
+  private probeNode(live: NodeState): void {
     const { config, io, awareness, timers } = this.ctx;
+    // Like Go, probe a copy: an alive or suspicion arriving meanwhile must not change whom we
+    // accuse with which incarnation.
+    const node: NodeState = { ...live };
     const probeInterval = awareness.scaleTimeout(config.probeInterval);
     const seqNo = this.acks.nextSeqNo();
     const sent = io.now();

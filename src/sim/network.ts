@@ -297,6 +297,9 @@ export class SimNetwork {
       return;
     }
     const c = this.links.get(`${from.name}>${to.name}`) ?? this.defaultLink;
+    const back = this.links.get(`${to.name}>${from.name}`) ?? this.defaultLink;
+    // TCP retransmits through partial loss; a link that loses everything times out.
+    if (c.loss >= 1 || back.loss >= 1) return;
     const oneWay = c.latency + to.processingDelay;
     this.at(this.now + oneWay, () => {
       const response = to.serveStream(from.addr, bytes);
