@@ -27,8 +27,12 @@ function securityOf(config: any): WireSecurity {
   };
 }
 
-const packets = records.filter((r) => r.channel === 'packet').map((r) => ({ bytes: hex(r.hex), sec: securityOf(r.config) }));
-const streams = records.filter((r) => r.channel === 'stream').map((r) => ({ bytes: hex(r.hex), sec: securityOf(r.config) }));
+const packets = records
+  .filter((r) => r.channel === 'packet')
+  .map((r) => ({ bytes: hex(r.hex), sec: securityOf(r.config) }));
+const streams = records
+  .filter((r) => r.channel === 'stream')
+  .map((r) => ({ bytes: hex(r.hex), sec: securityOf(r.config) }));
 const bodies = vectors.filter((v) => v.typeName !== 'pushNodeState' && v.hex.length < 4000).map((v) => hex(v.hex));
 
 function pick<T>(items: T[]): fc.Arbitrary<T> {

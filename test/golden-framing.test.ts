@@ -1,6 +1,6 @@
 /**
  * Each framing layer against what Go memberlist's own functions produced
- * (test/vectors/framing.json): compound, compress, raw LZW, CRC, labels, AES-GCM, stream frames.
+ * (test/golden/framing.json): compound, compress, raw LZW, CRC, labels, AES-GCM, stream frames.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Every message body Go memberlist encoded (test/vectors/messages.json) decodes to the fields Go
+ * Every message body Go memberlist encoded (test/golden/messages.json) decodes to the fields Go
  * put in, and encoding those fields gives Go's bytes exactly.
  */
 import { describe, expect, it } from 'vitest';

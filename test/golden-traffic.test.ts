@@ -1,5 +1,5 @@
 /**
- * Everything real Go memberlist nodes sent in the scripted scenario (test/vectors/traffic.json),
+ * Everything real Go memberlist nodes sent in the scripted scenario (test/golden/traffic.json),
  * under every configuration: we peel the same layers Go's receiver peels, find the same messages
  * with the same fields, and rebuilding the bytes with our encoders gives Go's bytes exactly
  * (encryption re-done with the nonce Go chose).

@@ -1,5 +1,5 @@
 /**
- * Loading the golden vectors that interop/cmd/vectors produced with real Go memberlist, and
+ * Loading the golden vectors that interop/cmd/govectors produced with real Go memberlist, and
  * converting their Go-named JSON fields into our TypeScript message objects.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import type { StructCodec } from '../../src/wire/schema.ts';
 import { hex } from './hex.ts';
 
 export function loadVectors<T = any>(file: string): T {
-  const path = fileURLToPath(new URL(`../vectors/${file}`, import.meta.url));
+  const path = fileURLToPath(new URL(`../golden/${file}`, import.meta.url));
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates the golden vectors in test/vectors/ with real Go memberlist (interop/cmd/govectors).
-#   scripts/gen-vectors.sh           write test/vectors/*.json
-#   scripts/gen-vectors.sh --check   regenerate into a temporary directory and compare: the
+# Regenerates the golden vectors in test/golden/ with real Go memberlist (interop/cmd/govectors).
+#   scripts/golden-vectors.sh           write test/golden/*.json
+#   scripts/golden-vectors.sh --check   regenerate into a temporary directory and compare: the
 #                                    deterministic files must be identical; traffic.json (random
 #                                    nonces and timing) must cover the same kinds of records.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/build-interop.sh"
 if [ "${1:-}" != "--check" ]; then
-  "$root/interop/bin/govectors" -out "$root/test/vectors"
+  "$root/interop/bin/govectors" -out "$root/test/golden"
   exit 0
 fi
 tmp="$(mktemp -d)"
@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 # traffic.json depends on timing (which probes time out when): on a loaded machine a run can miss
 # a kind of record, so regenerate it a few times before calling the coverage different.
 traffic_ok() {
-  python3 - "$tmp" "$root/test/vectors" <<'PY'
+  python3 - "$tmp" "$root/test/golden" <<'PY'
 import json, sys
 fresh, committed = sys.argv[1], sys.argv[2]
 kinds = lambda d: {
@@ -37,11 +37,11 @@ for attempt in 1 2 3; do
   "$root/interop/bin/govectors" -only traffic -out "$tmp"
 done
 status=0
-if ! cmp -s "$tmp/messages.json" "$root/test/vectors/messages.json"; then
+if ! cmp -s "$tmp/messages.json" "$root/test/golden/messages.json"; then
   echo "messages.json differs from what Go memberlist produces now (run: npm run vectors)"
   status=1
 fi
-python3 - "$tmp" "$root/test/vectors" <<'PY' || status=1
+python3 - "$tmp" "$root/test/golden" <<'PY' || status=1
 import json, sys
 fresh, committed = sys.argv[1], sys.argv[2]
 def load(d, f): return json.load(open(f"{d}/{f}"))
