@@ -15,7 +15,7 @@ import (
 
 	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/memberlist"
-	"github.com/memberlist-ts/interop/internal/recorder"
+	"github.com/memberlist-ts/interop/internal/wirerecorder"
 	w "github.com/memberlist-ts/interop/internal/wirego"
 )
 
@@ -109,8 +109,8 @@ func (d *userDelegate) MergeRemoteState(buf []byte, join bool) {}
 // runScenario drives three real nodes through join, probes, gossip, user messages, a metadata
 // update, an unreachable node (indirect probes, nacks, TCP ping, suspicion, death, refutation)
 // and a graceful leave, and returns what went over the wire.
-func runScenario(tc trafficConfig, base int) []recorder.Record {
-	nw := recorder.NewNetwork()
+func runScenario(tc trafficConfig, base int) []wirerecorder.Record {
+	nw := wirerecorder.NewNetwork()
 	var keys [][]byte
 	for _, k := range tc.Keys {
 		b, _ := hex.DecodeString(k)

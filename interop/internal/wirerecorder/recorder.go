@@ -1,6 +1,6 @@
-// Package recorder is an in-memory network for real memberlist nodes that records every packet
+// Package wirerecorder is an in-memory network for real memberlist nodes that records every packet
 // and every stream byte they send, so golden vectors come from what memberlist actually writes.
-package recorder
+package wirerecorder
 
 import (
 	"bytes"
