@@ -87,6 +87,7 @@ func (logWriter) Write(p []byte) (int, error) {
 
 // delegate serves user messages, broadcasts, local state and the event/merge/conflict hooks.
 type delegate struct {
+	m          *memberlist.Memberlist
 	mu         sync.Mutex
 	meta       []byte
 	localState []byte
@@ -118,14 +119,26 @@ func (d *delegate) LocalState(join bool) []byte {
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	emit(map[string]any{"event": "remote-state", "join": join, "data": base64.StdEncoding.EncodeToString(buf)})
 }
+// eventNode describes n with its real state; memberlist calls event delegates with the node
+// lock held, so the table can be read here.
+func (d *delegate) eventNode(n *memberlist.Node) map[string]any {
+	j := nodeJSON(n)
+	if d.m != nil {
+		if e, ok := tableLocked(d.m)[n.Name]; ok {
+			j["state"] = stateName(e.state)
+			j["incarnation"] = e.incarnation
+		}
+	}
+	return j
+}
 func (d *delegate) NotifyJoin(n *memberlist.Node) {
-	emit(map[string]any{"event": "join", "node": nodeJSON(n)})
+	emit(map[string]any{"event": "join", "node": d.eventNode(n)})
 }
 func (d *delegate) NotifyLeave(n *memberlist.Node) {
-	emit(map[string]any{"event": "leave", "node": nodeJSON(n)})
+	emit(map[string]any{"event": "leave", "node": d.eventNode(n)})
 }
 func (d *delegate) NotifyUpdate(n *memberlist.Node) {
-	emit(map[string]any{"event": "update", "node": nodeJSON(n)})
+	emit(map[string]any{"event": "update", "node": d.eventNode(n)})
 }
 func (d *delegate) NotifyConflict(existing, other *memberlist.Node) {
 	emit(map[string]any{"event": "conflict", "existing": nodeJSON(existing), "other": nodeJSON(other)})
@@ -198,6 +211,7 @@ func main() {
 		dpmin       = flag.Int("delegate-protocol-min", 0, "DelegateProtocolMin")
 		dpmax       = flag.Int("delegate-protocol-max", 0, "DelegateProtocolMax")
 		ackPayload  = flag.String("ack-payload", "", "install a PingDelegate answering with this payload")
+		bcastMult   = flag.Int("broadcast-retransmit-mult", 8, "RetransmitMult of the user broadcast queue")
 		keys        multiFlag
 		joins       multiFlag
 	)
@@ -309,7 +323,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gonode: %v\n", err)
 		os.Exit(1)
 	}
-	d.queue = &memberlist.TransmitLimitedQueue{NumNodes: m.NumMembers, RetransmitMult: conf.RetransmitMult}
+	d.queue = &memberlist.TransmitLimitedQueue{NumNodes: m.NumMembers, RetransmitMult: *bcastMult}
+	d.mu.Lock()
+	d.m = m
+	d.mu.Unlock()
 	self := m.LocalNode()
 	emit(map[string]any{"event": "ready", "name": self.Name, "addr": self.Addr.String(), "port": self.Port})
 	if len(joins) > 0 {
@@ -396,11 +413,8 @@ func handleCommand(m *memberlist.Memberlist, d *delegate, conf *memberlist.Confi
 	}
 	switch c.Cmd {
 	case "members":
-		var list []map[string]any
-		for _, n := range m.Members() {
-			list = append(list, nodeJSON(n))
-		}
-		reply(nil, map[string]any{"members": list, "health": m.GetHealthScore()})
+		// Every node in the table, dead and left ones included, with its real state.
+		reply(nil, map[string]any{"members": allNodes(m), "health": m.GetHealthScore()})
 	case "join":
 		n, err := m.Join(c.Addrs)
 		reply(err, map[string]any{"joined": n})

@@ -1,0 +1,65 @@
+/**
+ * memberlist-ts nodes for interop tests: created on loopback addresses with ephemeral ports,
+ * collecting user messages, and always shut down at the end.
+ */
+import { BroadcastQueue } from '../../src/core/broadcast-queue.ts';
+import { Memberlist, type MemberlistOptions } from '../../src/memberlist.ts';
+
+export interface TsNode {
+  readonly ml: Memberlist;
+  readonly messages: string[];
+  /** Queue a user broadcast for the delegate to piggy-back. */
+  broadcast(text: string): void;
+  readonly address: string;
+}
+
+const live = new Set<Memberlist>();
+const td = new TextDecoder();
+const te = new TextEncoder();
+
+export async function startTs(name: string, host: string, opts: Partial<MemberlistOptions> = {}): Promise<TsNode> {
+  const messages: string[] = [];
+  let ml: Memberlist | undefined;
+  const queue = new BroadcastQueue(() => ml?.numMembers() ?? 1, 30);
+  ml = await Memberlist.create({
+    name,
+    profile: 'local',
+    bindAddr: host,
+    bindPort: 0,
+    ...opts,
+    delegate: {
+      notifyMsg: (m) => messages.push(td.decode(m)),
+      getBroadcasts: (overhead, limit) => queue.getBroadcasts(overhead, limit),
+      ...opts.delegate,
+    },
+  });
+  live.add(ml);
+  const node = ml;
+  return {
+    ml: node,
+    messages,
+    broadcast: (text) => queue.queue({ message: te.encode(text), unique: true }),
+    get address() {
+      return `${host}:${node.config.bindPort}`;
+    },
+  };
+}
+
+export async function stopAllTs(): Promise<void> {
+  await Promise.all([...live].map((m) => m.shutdown()));
+  live.clear();
+}
+
+/** Polls `check` until it is true or `timeoutMs` passes. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
