@@ -529,37 +529,45 @@ func addNodes(m *memberlist.Memberlist, conf *memberlist.Config, prefix string, 
 			pkt = append([]byte{244, byte(len(conf.Label))}, append([]byte(conf.Label), pkt...)...)
 		}
 		_, err := conn.Write(pkt)
-		time.Sleep(200 * time.Microsecond)
+		time.Sleep(500 * time.Microsecond)
 		return err
 	}
-	for i := 0; i < count; i++ {
-		a := wirego.Alive{
-			Incarnation: 1,
-			Node:        fmt.Sprintf("%s-%d", prefix, i),
-			Addr:        []byte{127, 1, byte(i >> 8), byte(i)},
-			Port:        7946,
-			Vsn:         []uint8{1, 5, 2, 0, 0, 0},
-		}
-		msg, err := wirego.Encode(wirego.AliveMsg, &a)
-		if err != nil {
-			return err
-		}
-		batch = append(batch, msg)
-		if len(batch) == 10 {
-			if err := send(); err != nil {
+	sendAll := func() error {
+		for i := 0; i < count; i++ {
+			a := wirego.Alive{
+				Incarnation: 1,
+				Node:        fmt.Sprintf("%s-%d", prefix, i),
+				Addr:        []byte{127, 1, byte(i >> 8), byte(i)},
+				Port:        7946,
+				Vsn:         []uint8{1, 5, 2, 0, 0, 0},
+			}
+			msg, err := wirego.Encode(wirego.AliveMsg, &a)
+			if err != nil {
 				return err
 			}
+			batch = append(batch, msg)
+			if len(batch) == 10 {
+				if err := send(); err != nil {
+					return err
+				}
+			}
 		}
+		return send()
 	}
-	if err := send(); err != nil {
-		return err
-	}
+	// memberlist drops alive messages when its handoff queue is full, so resend (alive messages
+	// with the same incarnation are idempotent) until everything has arrived.
 	deadline := time.Now().Add(timeout)
 	for m.NumMembers() < want {
+		if err := sendAll(); err != nil {
+			return err
+		}
+		settle := time.Now().Add(time.Second)
+		for m.NumMembers() < want && time.Now().Before(settle) {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("only %d of %d members after %s", m.NumMembers(), want, timeout)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
 }
