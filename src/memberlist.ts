@@ -368,8 +368,11 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     return rtt;
   }
 
-  /** Membership events as an async iterator; ends when the node shuts down. */
-  async *memberEvents(): AsyncGenerator<MemberEvent> {
+  /**
+   * Membership events as an async iterator, from the moment of this call until the node shuts
+   * down (or the loop breaks).
+   */
+  memberEvents(): AsyncIterableIterator<MemberEvent> {
     const queue: (MemberEvent | null)[] = [];
     let wake: (() => void) | undefined;
     const push = (e: MemberEvent | null): void => {
@@ -377,22 +380,26 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
       wake?.();
     };
     this.iterators.add(push);
-    try {
-      for (;;) {
-        while (queue.length > 0) {
-          const e = queue.shift();
-          if (e === null || e === undefined) return;
-          yield e;
-        }
-        if (this.closed) return;
-        await new Promise<void>((r) => {
-          wake = r;
-        });
-        wake = undefined;
-      }
-    } finally {
+    if (this.closed) push(null);
+    const done = (): IteratorResult<MemberEvent> => {
       this.iterators.delete(push);
-    }
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<MemberEvent> = {
+      next: async () => {
+        while (queue.length === 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = undefined;
+        }
+        const e = queue.shift();
+        return e === null || e === undefined ? done() : { done: false, value: e };
+      },
+      return: async () => done(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Stops everything without telling anyone (peers will notice the failure). */
