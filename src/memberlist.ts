@@ -25,6 +25,7 @@ import { DecodeError } from './errors.ts';
 import { ipFromString, joinHostPort, splitHostPort } from './net/ip.ts';
 import { NetTransport } from './transport/net-transport.ts';
 import { requestOverStream, serveConnection } from './transport/stream-exchange.ts';
+import { DropLog, dropReasonOf } from './observe/drop-log.ts';
 import { Keyring } from './wire/keyring.ts';
 import { MAX_PUSH_PULL_REQUESTS } from './wire/limits.ts';
 import { MessageType } from './wire/messages.ts';
@@ -69,6 +70,8 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
   private closed = false;
   private inboundPushPulls = 0;
   private readonly iterators = new Set<(e: MemberEvent | null) => void>();
+  /** Input dropped on purpose, counted by reason (security drops, malformed input, stalls). */
+  readonly drops: DropLog;
 
   private constructor(
     config: ProtocolConfig,
@@ -80,6 +83,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     this.config = config;
     this.transport = transport;
     this.log = opts.logger ?? silentLogger;
+    this.drops = new DropLog(this.log);
     this.keyring = new Keyring(config.keys);
     const keyring = this.keyring;
     const label = new TextEncoder().encode(config.label);
@@ -148,6 +152,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     now: () => performance.now(),
     random: () => Math.random(),
     log: this.logProxy(),
+    onDrop: (from, reason, detail) => this.drops.record(from, 'packet', reason, detail),
     sendPacket: (addr, msg, crc) => {
       if (this.closed) return;
       const bytes = encodePacket(msg, { compress: this.config.enableCompression, crc }, this.security);
@@ -211,7 +216,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
       payload = decodePacket(bytes, this.security);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
-      this.log.warn({ from, code: err.code, err: err.message }, 'dropped packet');
+      this.drops.record(from, 'packet', dropReasonOf(err.code), err.message);
       return;
     }
     this.input(() => this.core.handlePacket(from, payload, receivedAt));
@@ -237,7 +242,9 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
           this.inboundPushPulls--;
         }
       },
-      onDrop: (src, err) => this.log.warn({ from: src, code: err.code, err: err.message }, 'dropped stream'),
+      onDrop: (src, err) => this.drops.record(src, 'stream', dropReasonOf(err.code), err.message),
+      onStall: (src) =>
+        this.drops.record(src, 'stream', 'timeout', `no complete request within ${this.config.tcpTimeout} ms`),
     });
   }
 

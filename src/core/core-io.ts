@@ -48,4 +48,6 @@ export interface CoreIO {
    */
   stream(addr: string, request: Uint8Array, opts: StreamRequestOptions, done: (result: StreamResult) => void): void;
   readonly log: Logger;
+  /** Reports input dropped by policy (CIDR allow-list), for counting; optional. */
+  onDrop?(from: string, reason: 'cidr', detail: string): void;
 }

@@ -182,6 +182,7 @@ export class MemberlistCore {
     }
     if (type === MessageType.Alive && !this.sourceAllowed(from)) {
       this.io.log.debug({ from }, 'blocked alive message: source address not allowed');
+      this.io.onDrop?.(from, 'cidr', 'alive message from a source outside cidrsAllowed');
       return;
     }
     const m = decodeAnyMessage(msg);
@@ -224,6 +225,7 @@ export class MemberlistCore {
   private handleAlive(a: Alive, from: string): void {
     if (this.cidrs.length > 0 && a.addr !== null && !ipAllowed(this.cidrs, a.addr)) {
       this.io.log.debug({ from }, 'blocked alive message: advertised address not allowed');
+      this.io.onDrop?.(from, 'cidr', `alive for ${a.node} advertising an address outside cidrsAllowed`);
       return;
     }
     if (this.config.protocolVersion < 2 || a.port === 0) a.port = this.config.bindPort;

@@ -33,8 +33,10 @@ export interface ServeOptions {
   readonly timeoutMs: number;
   /** Hands a decoded request to the protocol; returns the plain response message, if any. */
   readonly handle: (from: string, msg: StreamMessage) => Uint8Array | undefined;
-  /** Reports a request dropped for a reason (label, key, malformed input, timeout). */
+  /** Reports a request dropped because it could not be decoded (label, key, malformed input). */
   readonly onDrop: (from: string, err: DecodeError) => void;
+  /** Reports a peer that did not send a complete request within the timeout. */
+  readonly onStall: (from: string) => void;
 }
 
 export function serveConnection(socket: Socket, from: string, opts: ServeOptions): void {
@@ -43,7 +45,7 @@ export function serveConnection(socket: Socket, from: string, opts: ServeOptions
   let label = security.label;
   const timer = setTimeout(() => {
     reader.stop();
-    opts.onDrop(from, new DecodeError('truncated', `stream stalled: no complete request within ${opts.timeoutMs} ms`));
+    opts.onStall(from);
     socket.destroy();
   }, opts.timeoutMs);
   const close = (): void => {

@@ -48,7 +48,7 @@ export function decodePacket(datagram: Uint8Array, sec: WireSecurity): Uint8Arra
       buf = decryptPayload(sec.keys, buf, label);
     } catch (err) {
       // With verifyIncoming off, anything that does not decrypt is taken as plaintext.
-      if (sec.verifyIncoming) throw err;
+      if (sec.verifyIncoming) throw classifyDecryptFailure(err);
     }
   }
   if (buf.length >= 5 && buf[0] === MessageType.HasCrc) buf = removeCrcHeader(buf);
@@ -102,4 +102,13 @@ export function expandPayload(payload: Uint8Array): ExpandedPayload {
   };
   visit(payload, 0);
   return { messages, truncatedParts, errors };
+}
+
+/**
+ * A packet that failed to decrypt: 'no-key' when it had the shape of ciphertext (a known
+ * version, long enough) but no key opened it; 'not-encrypted' when it cannot be ciphertext at all.
+ */
+function classifyDecryptFailure(err: unknown): unknown {
+  if (!(err instanceof DecodeError) || err.code === 'no-key') return err;
+  return new DecodeError('not-encrypted', `packet is not encrypted (${err.message})`);
 }
