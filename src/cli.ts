@@ -1,26 +1,64 @@
 #!/usr/bin/env node
 /**
- * The `memberlist-ts` command. The agent arrives with the node runtime; for now it prints usage.
+ * The `memberlist-ts` command: dispatches to `agent`, `members`, `version` and `help`. Bad
+ * flags print one line naming the flag and exit 2. The node runtime is loaded only by `agent`,
+ * after its flags are valid. Works from dist/ (`dist/cli.js`) and from source (`node src/cli.ts`).
  */
-const USAGE = `usage: memberlist-ts <command> [flags]
+import { parseAgentFlags } from './agent/agent-flags.ts';
+import { FlagError } from './agent/flags.ts';
+import { parseMembersFlags, runMembers } from './agent/members-command.ts';
+import { MAIN_USAGE, usageFor, version } from './agent/usage.ts';
 
-commands:
-  agent      run a gossip node (not yet available in this version)
-  version    print the version
-`;
+const PROGRAM = 'memberlist-ts';
 
-function main(argv: string[]): number {
-  const cmd = argv[0];
-  if (cmd === 'version') {
-    process.stdout.write('memberlist-ts 0.1.0\n');
-    return 0;
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'agent': {
+      const opts = parseAgentFlags(rest);
+      if (opts === 'help') return help('agent');
+      const { runAgent } = await import('./agent/agent.ts');
+      const code = await runAgent(opts);
+      // Sockets or timers of an interrupted join may remain; the agent is done.
+      process.exit(code);
+    }
+    case 'members': {
+      const opts = parseMembersFlags(rest);
+      if (opts === 'help') return help('members');
+      return runMembers(opts);
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write(`${PROGRAM} ${version()}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h': {
+      const topic = command === 'help' ? rest[0] : undefined;
+      if (topic !== undefined && usageFor(topic) === undefined) {
+        throw new FlagError(`help: unknown command ${JSON.stringify(topic)}`);
+      }
+      return help(topic);
+    }
+    default:
+      throw new FlagError(`unknown command ${JSON.stringify(command)} (commands: agent, members, version, help)`);
   }
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  process.stderr.write(`memberlist-ts: unknown command "${cmd}"\n${USAGE}`);
-  return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+function help(topic: string | undefined): number {
+  process.stdout.write(usageFor(topic) ?? MAIN_USAGE);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const bad = err instanceof FlagError;
+    const text = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${PROGRAM}: ${text.split('\n')[0]}\n`);
+    process.exitCode = bad ? 2 : 1;
+  },
+);

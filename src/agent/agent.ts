@@ -1,0 +1,103 @@
+/**
+ * The agent's lifecycle: start a Memberlist node and the local HTTP API, join the cluster with
+ * retries, log membership events, and on SIGINT/SIGTERM leave gracefully and stop. Resolves to
+ * the process exit code: 0 after a signal, 1 when the node cannot start or cannot join.
+ */
+import { Memberlist } from '../memberlist.ts';
+import type { Node } from '../core/node-state.ts';
+import { joinHostPort } from '../net/ip.ts';
+import type { AgentOptions } from './agent-flags.ts';
+import { type HttpApi, startHttpApi } from './http-api.ts';
+import { joinWithRetry } from './join-retry.ts';
+import { createAgentLogger, errorText } from './logger.ts';
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+export async function runAgent(opts: AgentOptions): Promise<number> {
+  const log = createAgentLogger(opts.logLevel, opts.node);
+
+  // Signals are caught from the very start: one asks for a graceful leave, a second one exits now.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) {
+      log.warn({ signal }, 'second signal, exiting without finishing the leave');
+      process.exit(1);
+    }
+    log.info({ signal }, 'signal received, leaving the cluster');
+    stop.abort();
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+
+  let node: Memberlist;
+  try {
+    node = await Memberlist.create({
+      name: opts.node,
+      profile: opts.profile,
+      bindAddr: opts.bind.host,
+      bindPort: opts.bind.port,
+      ...(opts.advertise === undefined
+        ? {}
+        : { advertiseAddr: opts.advertise.host, advertisePort: opts.advertise.port }),
+      meta: opts.meta,
+      logger: log,
+    });
+  } catch (err) {
+    log.error({ bind: joinHostPort(opts.bind.host, opts.bind.port), err: errorText(err) }, 'cannot start the node');
+    return 1;
+  }
+  node.on('join', (n) => log.info(describe(n), 'member joined'));
+  node.on('leave', (n) => log.info(describe(n), 'member left'));
+  node.on('update', (n) => log.info(describe(n), 'member updated'));
+
+  let api: HttpApi;
+  try {
+    api = await startHttpApi(node, opts.http, log);
+  } catch (err) {
+    log.error({ http: joinHostPort(opts.http.host, opts.http.port), err: errorText(err) }, 'cannot start the HTTP API');
+    await node.shutdown();
+    return 1;
+  }
+  const self = node.localNode;
+  log.info(
+    {
+      bind: joinHostPort(opts.bind.host, node.config.bindPort),
+      advertise: joinHostPort(self.addr, self.port),
+      http: api.address,
+      profile: opts.profile,
+    },
+    'agent started',
+  );
+
+  if (opts.join.length > 0 && !stop.signal.aborted) {
+    const outcome = await joinWithRetry(node, opts.join, { timeoutMs: opts.joinTimeoutMs, stop: stop.signal, log });
+    if (outcome.kind === 'joined') {
+      log.info({ join: opts.join, contacted: outcome.contacted, attempts: outcome.attempts }, 'joined the cluster');
+    } else if (outcome.kind === 'timeout') {
+      log.error(
+        { join: opts.join, attempts: outcome.attempts, err: outcome.lastError },
+        `could not join the cluster within ${opts.joinTimeoutText}`,
+      );
+      await api.close();
+      await node.shutdown();
+      return 1;
+    }
+  }
+
+  if (!stop.signal.aborted) {
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+  try {
+    await node.leave();
+    log.info({}, 'left the cluster');
+  } catch (err) {
+    log.warn({ err: errorText(err) }, 'leave was not fully gossiped');
+  }
+  await api.close();
+  await node.shutdown();
+  log.info({}, 'agent stopped');
+  return 0;
+}
+
+function describe(n: Node): object {
+  return { member: n.name, addr: joinHostPort(n.addr, n.port), status: n.state, incarnation: n.incarnation };
+}

@@ -1,0 +1,81 @@
+/**
+ * `memberlist-ts members`: asks a running agent's HTTP API for GET /v1/members and prints the
+ * document as JSON (unchanged) or as an aligned table. Resolves to the exit code.
+ */
+import { get } from 'node:http';
+import { parseArgs } from 'node:util';
+import { joinHostPort } from '../net/ip.ts';
+import { DEFAULT_HTTP } from './agent-flags.ts';
+import { type HostPort, parseChoice, parseHostPort, translateParseArgsError } from './flags.ts';
+import { parseMembersDocument } from './members-document.ts';
+import { renderMembersTable } from './members-table.ts';
+
+const FORMATS = ['table', 'json'] as const;
+const REQUEST_TIMEOUT_MS = 5000;
+
+export interface MembersOptions {
+  readonly http: HostPort;
+  readonly format: (typeof FORMATS)[number];
+}
+
+/** Parses the arguments after `members`. Returns 'help' for -h/--help; throws FlagError. */
+export function parseMembersFlags(args: readonly string[]): MembersOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        http: { type: 'string' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw translateParseArgsError(err);
+  }
+  if (values.help === true) return 'help';
+  return {
+    http: parseHostPort('--http', values.http ?? DEFAULT_HTTP),
+    format: parseChoice('--format', values.format ?? 'table', FORMATS),
+  };
+}
+
+/** Fetches and prints; writes a one-line error to stderr and returns 1 when the agent cannot be read. */
+export async function runMembers(opts: MembersOptions): Promise<number> {
+  const url = `http://${joinHostPort(opts.http.host, opts.http.port)}/v1/members`;
+  let body: string;
+  try {
+    body = await fetchText(url);
+  } catch (err) {
+    process.stderr.write(`memberlist-ts: cannot read ${url}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  let doc;
+  try {
+    doc = parseMembersDocument(body);
+  } catch (err) {
+    process.stderr.write(`memberlist-ts: ${url}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(opts.format === 'json' ? JSON.stringify(doc) + '\n' : renderMembersTable(doc));
+  return 0;
+}
+
+function fetchText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.trim()}`));
+        else resolve(text);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+  });
+}

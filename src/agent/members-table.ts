@@ -1,0 +1,54 @@
+/**
+ * The `--format table` rendering of a members document: aligned columns Name, Address, Status,
+ * Incarnation, Meta. Metadata that is printable UTF-8 is shown as text, other metadata as
+ * "base64:<bytes>". Control characters from remote nodes are escaped so they cannot drive the
+ * terminal.
+ */
+import { joinHostPort } from '../net/ip.ts';
+import type { MembersDocument } from './members-document.ts';
+
+const HEADER = ['Name', 'Address', 'Status', 'Incarnation', 'Meta'] as const;
+const GAP = '  ';
+
+export function renderMembersTable(doc: MembersDocument): string {
+  const rows: string[][] = [[...HEADER]];
+  for (const m of doc.members) {
+    rows.push([printable(m.name), joinHostPort(m.addr, m.port), m.status, String(m.incarnation), metaText(m.meta)]);
+  }
+  const widths = HEADER.map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows
+    .map(
+      (r) =>
+        r
+          .map((cell, col) => cell.padEnd(widths[col]))
+          .join(GAP)
+          .trimEnd() + '\n',
+    )
+    .join('');
+}
+
+/** Metadata as a person wants to read it: its text when it is printable UTF-8, else base64. */
+export function metaText(base64: string): string {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length === 0) return '';
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return `base64:${base64}`;
+  }
+  return hasControl(text) ? `base64:${base64}` : text;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+function hasControl(s: string): boolean {
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(s);
+}
+
+/** Escapes control characters as \u00XX. */
+export function printable(s: string): string {
+  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
