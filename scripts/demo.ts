@@ -3,7 +3,7 @@
  * printing the membership as it converges; with --go it also starts a real Go memberlist node
  * (interop/bin/gonode) and joins it. Stops by itself after --seconds (default 20) or on Ctrl-C.
  *
- *   npm start [-- --nodes 3] [-- --go] [-- --seconds 20]
+ *   npm run demo [-- --nodes 3] [-- --go] [-- --seconds 20]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -189,3 +189,75 @@ describe('protocol versions', () => {
     for (const g of gos) expect(g.logs(['ERR']).filter((l) => /v-ts/.test(l))).toEqual([]);
   }, 40_000);
 });
+
+describe('a TS agent process killed with SIGKILL', () => {
+  it('is declared dead by the Go nodes within the suspicion bounds', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const go = await GoNode.start('k-go1', goArgs('127.0.0.121'));
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const agent = spawn(
+      process.execPath,
+      [
+        cli,
+        'agent',
+        '--node',
+        'k-ts1',
+        '--bind',
+        '127.0.0.122:27946',
+        '--http',
+        '127.0.0.122:27947',
+        '--profile',
+        'local',
+        '--join',
+        go.address,
+        '--log-level',
+        'error',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await go.waitFor((e) => e.event === 'join' && e.node.name === 'k-ts1', 15_000);
+      const killedAt = Date.now();
+      agent.kill('SIGKILL');
+      const dead = await go.waitFor((e) => e.event === 'leave' && e.node.name === 'k-ts1', SUSPICION_MAX_MS + 10_000);
+      expect(dead.node.state).toBe('dead');
+      expect(Date.now() - killedAt).toBeLessThan(SUSPICION_MAX_MS + 10_000);
+    } finally {
+      agent.kill('SIGKILL');
+    }
+  }, 45_000);
+
+  it('a TS agent stopped with SIGTERM leaves gracefully: Go records it as left', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const go = await GoNode.start('k-go2', goArgs('127.0.0.123'));
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const agent = spawn(
+      process.execPath,
+      [
+        cli,
+        'agent',
+        '--node',
+        'k-ts2',
+        '--bind',
+        '127.0.0.124:27946',
+        '--http',
+        '127.0.0.124:27947',
+        '--profile',
+        'local',
+        '--join',
+        go.address,
+        '--log-level',
+        'error',
+      ],
+      { stdio: 'ignore' },
+    );
+    await go.waitFor((e) => e.event === 'join' && e.node.name === 'k-ts2', 15_000);
+    const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
+    agent.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const left = await go.waitFor((e) => e.event === 'leave' && e.node.name === 'k-ts2', 10_000);
+    expect(left.node.state).toBe('left');
+  }, 45_000);
+});
