@@ -119,6 +119,7 @@ func (d *delegate) LocalState(join bool) []byte {
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	emit(map[string]any{"event": "remote-state", "join": join, "data": base64.StdEncoding.EncodeToString(buf)})
 }
+
 // eventNode describes n with its real state; memberlist calls event delegates with the node
 // lock held, so the table can be read here.
 func (d *delegate) eventNode(n *memberlist.Node) map[string]any {
@@ -212,6 +213,7 @@ func main() {
 		dpmax       = flag.Int("delegate-protocol-max", 0, "DelegateProtocolMax")
 		ackPayload  = flag.String("ack-payload", "", "install a PingDelegate answering with this payload")
 		bcastMult   = flag.Int("broadcast-retransmit-mult", 8, "RetransmitMult of the user broadcast queue")
+		useStdin    = flag.Bool("stdin-commands", true, "read commands from stdin and stop at its end (false: run until a signal)")
 		keys        multiFlag
 		joins       multiFlag
 	)
@@ -351,16 +353,23 @@ func main() {
 		<-sigs
 		stop(true)
 	}()
-	go func() {
+	if *useStdin {
+		go readCommands(m, d, conf, func() { stop(false) })
+	}
+	<-done
+	emit(map[string]any{"event": "exit"})
+}
+
+// readCommands serves JSON-line commands from stdin and stops the node when stdin ends.
+func readCommands(m *memberlist.Memberlist, d *delegate, conf *memberlist.Config, stop func()) {
+	{
 		sc := bufio.NewScanner(os.Stdin)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		for sc.Scan() {
-			handleCommand(m, d, conf, sc.Bytes(), func() { stop(false) })
+			handleCommand(m, d, conf, sc.Bytes(), stop)
 		}
-		stop(false)
-	}()
-	<-done
-	emit(map[string]any{"event": "exit"})
+		stop()
+	}
 }
 
 func errText(err error) any {
