@@ -183,43 +183,48 @@ func splitHostPort(s string) (string, int) {
 
 func main() {
 	var (
-		name        = flag.String("name", "", "node name (required)")
-		bind        = flag.String("bind", "127.0.0.1:0", "bind IP:PORT")
-		advertise   = flag.String("advertise", "", "advertise IP:PORT")
-		profile     = flag.String("profile", "lan", "lan|wan|local")
-		pv          = flag.Int("protocol-version", 2, "protocol version")
-		compression = flag.Bool("compression", true, "EnableCompression")
-		label       = flag.String("label", "", "cluster label")
-		skipLabel   = flag.Bool("skip-inbound-label-check", false, "SkipInboundLabelCheck")
-		verifyIn    = flag.Bool("verify-incoming", true, "GossipVerifyIncoming")
-		verifyOut   = flag.Bool("verify-outgoing", true, "GossipVerifyOutgoing")
-		meta        = flag.String("meta", "", "node metadata")
-		tcpPings    = flag.Bool("tcp-pings", true, "allow TCP fallback pings")
-		probeIv     = flag.Duration("probe-interval", 0, "ProbeInterval")
-		probeTo     = flag.Duration("probe-timeout", 0, "ProbeTimeout")
-		gossipIv    = flag.Duration("gossip-interval", 0, "GossipInterval")
-		pushPullIv  = flag.Duration("pushpull-interval", -1, "PushPullInterval")
-		suspMult    = flag.Int("suspicion-mult", 0, "SuspicionMult")
-		suspMax     = flag.Int("suspicion-max-timeout-mult", 0, "SuspicionMaxTimeoutMult")
-		retrMult    = flag.Int("retransmit-mult", 0, "RetransmitMult")
-		gttd        = flag.Duration("gossip-to-the-dead", 0, "GossipToTheDeadTime")
-		indirect    = flag.Int("indirect-checks", -1, "IndirectChecks")
-		awareMax    = flag.Int("awareness-max-multiplier", 0, "AwarenessMaxMultiplier")
-		reclaim     = flag.Duration("dead-node-reclaim", 0, "DeadNodeReclaimTime")
-		requireName = flag.Bool("require-node-names", false, "RequireNodeNames")
-		cidrs       = flag.String("cidrs-allowed", "", "comma-separated CIDRs")
-		dpv         = flag.Int("delegate-protocol-version", 0, "DelegateProtocolVersion")
-		dpmin       = flag.Int("delegate-protocol-min", 0, "DelegateProtocolMin")
-		dpmax       = flag.Int("delegate-protocol-max", 0, "DelegateProtocolMax")
-		ackPayload  = flag.String("ack-payload", "", "install a PingDelegate answering with this payload")
-		bcastMult   = flag.Int("broadcast-retransmit-mult", 8, "RetransmitMult of the user broadcast queue")
-		useStdin    = flag.Bool("stdin-commands", true, "read commands from stdin and stop at its end (false: run until a signal)")
-		keys        multiFlag
-		joins       multiFlag
+		name         = flag.String("name", "", "node name (required)")
+		bind         = flag.String("bind", "127.0.0.1:0", "bind IP:PORT")
+		advertise    = flag.String("advertise", "", "advertise IP:PORT")
+		profile      = flag.String("profile", "lan", "lan|wan|local")
+		pv           = flag.Int("protocol-version", 2, "protocol version")
+		compression  = flag.Bool("compression", true, "EnableCompression")
+		label        = flag.String("label", "", "cluster label")
+		skipLabel    = flag.Bool("skip-inbound-label-check", false, "SkipInboundLabelCheck")
+		verifyIn     = flag.Bool("verify-incoming", true, "GossipVerifyIncoming")
+		verifyOut    = flag.Bool("verify-outgoing", true, "GossipVerifyOutgoing")
+		meta         = flag.String("meta", "", "node metadata")
+		tcpPings     = flag.Bool("tcp-pings", true, "allow TCP fallback pings")
+		probeIv      = flag.Duration("probe-interval", 0, "ProbeInterval")
+		probeTo      = flag.Duration("probe-timeout", 0, "ProbeTimeout")
+		gossipIv     = flag.Duration("gossip-interval", 0, "GossipInterval")
+		pushPullIv   = flag.Duration("pushpull-interval", -1, "PushPullInterval")
+		suspMult     = flag.Int("suspicion-mult", 0, "SuspicionMult")
+		suspMax      = flag.Int("suspicion-max-timeout-mult", 0, "SuspicionMaxTimeoutMult")
+		retrMult     = flag.Int("retransmit-mult", 0, "RetransmitMult")
+		gttd         = flag.Duration("gossip-to-the-dead", 0, "GossipToTheDeadTime")
+		indirect     = flag.Int("indirect-checks", -1, "IndirectChecks")
+		awareMax     = flag.Int("awareness-max-multiplier", 0, "AwarenessMaxMultiplier")
+		reclaim      = flag.Duration("dead-node-reclaim", 0, "DeadNodeReclaimTime")
+		requireName  = flag.Bool("require-node-names", false, "RequireNodeNames")
+		cidrs        = flag.String("cidrs-allowed", "", "comma-separated CIDRs")
+		dpv          = flag.Int("delegate-protocol-version", 0, "DelegateProtocolVersion")
+		dpmin        = flag.Int("delegate-protocol-min", 0, "DelegateProtocolMin")
+		dpmax        = flag.Int("delegate-protocol-max", 0, "DelegateProtocolMax")
+		ackPayload   = flag.String("ack-payload", "", "install a PingDelegate answering with this payload")
+		bcastMult    = flag.Int("broadcast-retransmit-mult", 8, "RetransmitMult of the user broadcast queue")
+		useStdin     = flag.Bool("stdin-commands", true, "read commands from stdin and stop at its end (false: run until a signal)")
+		printConfigs = flag.Bool("print-default-configs", false, "print Go's LAN, WAN and Local default configs as JSON and exit")
+		keys         multiFlag
+		joins        multiFlag
 	)
 	flag.Var(&keys, "key", "encryption key, base64 or hex (repeatable; first is primary)")
 	flag.Var(&joins, "join", "IP:PORT to join (repeatable)")
 	flag.Parse()
+	if *printConfigs {
+		printDefaultConfigs()
+		return
+	}
 	if *name == "" {
 		fmt.Fprintln(os.Stderr, "gonode: --name is required")
 		os.Exit(2)
@@ -579,4 +584,34 @@ func addNodes(m *memberlist.Memberlist, conf *memberlist.Config, prefix string, 
 		}
 	}
 	return nil
+}
+
+// printDefaultConfigs prints the protocol knobs of memberlist's three default configs (durations
+// in milliseconds) so tests can compare them with memberlist-ts's profiles.
+func printDefaultConfigs() {
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	describe := func(c *memberlist.Config) map[string]any {
+		return map[string]any{
+			"bindAddr": c.BindAddr, "bindPort": c.BindPort, "advertisePort": c.AdvertisePort,
+			"protocolVersion": c.ProtocolVersion, "tcpTimeout": ms(c.TCPTimeout),
+			"indirectChecks": c.IndirectChecks, "retransmitMult": c.RetransmitMult,
+			"suspicionMult": c.SuspicionMult, "suspicionMaxTimeoutMult": c.SuspicionMaxTimeoutMult,
+			"pushPullInterval": ms(c.PushPullInterval), "probeInterval": ms(c.ProbeInterval),
+			"probeTimeout": ms(c.ProbeTimeout), "disableTcpPings": c.DisableTcpPings,
+			"awarenessMaxMultiplier": c.AwarenessMaxMultiplier, "gossipInterval": ms(c.GossipInterval),
+			"gossipNodes": c.GossipNodes, "gossipToTheDeadTime": ms(c.GossipToTheDeadTime),
+			"gossipVerifyIncoming": c.GossipVerifyIncoming, "gossipVerifyOutgoing": c.GossipVerifyOutgoing,
+			"enableCompression": c.EnableCompression, "label": c.Label,
+			"skipInboundLabelCheck":   c.SkipInboundLabelCheck,
+			"delegateProtocolVersion": c.DelegateProtocolVersion, "delegateProtocolMin": c.DelegateProtocolMin,
+			"delegateProtocolMax": c.DelegateProtocolMax, "handoffQueueDepth": c.HandoffQueueDepth,
+			"udpBufferSize": c.UDPBufferSize, "deadNodeReclaimTime": ms(c.DeadNodeReclaimTime),
+			"requireNodeNames": c.RequireNodeNames, "queueCheckInterval": ms(c.QueueCheckInterval),
+		}
+	}
+	emit(map[string]any{
+		"lan":   describe(memberlist.DefaultLANConfig()),
+		"wan":   describe(memberlist.DefaultWANConfig()),
+		"local": describe(memberlist.DefaultLocalConfig()),
+	})
 }
