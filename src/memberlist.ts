@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { type Profile, type ProtocolConfig, profileConfig } from './core/config.ts';
 import { MemberlistCore } from './core/core.ts';
+import type { ProtocolStats } from './core/state.ts';
 import type { CoreIO, Logger, StreamRequestOptions, StreamResult } from './core/core-io.ts';
 import { silentLogger } from './core/core-io.ts';
 import type {
@@ -93,8 +94,12 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
         return keyring.keys;
       },
       encryptionVersion: config.protocolVersion === 1 ? 0 : 1,
-      verifyIncoming: config.gossipVerifyIncoming,
-      verifyOutgoing: config.gossipVerifyOutgoing,
+      get verifyIncoming() {
+        return config.gossipVerifyIncoming;
+      },
+      get verifyOutgoing() {
+        return config.gossipVerifyOutgoing;
+      },
       skipInboundLabelCheck: config.skipInboundLabelCheck,
     };
     this.metaOverride = opts.meta;
@@ -364,6 +369,24 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
       opts.signal,
     );
     if (err !== undefined) throw new Error(err);
+  }
+
+  /**
+   * Switches gossip verification at runtime, for a rolling plaintext → encrypted migration:
+   * install the key everywhere with both off, then turn outgoing on everywhere, then incoming.
+   */
+  setGossipVerify(opts: { incoming?: boolean; outgoing?: boolean }): void {
+    if (opts.incoming !== undefined) this.config.gossipVerifyIncoming = opts.incoming;
+    if (opts.outgoing !== undefined) this.config.gossipVerifyOutgoing = opts.outgoing;
+    this.log.info(
+      { incoming: this.config.gossipVerifyIncoming, outgoing: this.config.gossipVerifyOutgoing },
+      'gossip verification changed',
+    );
+  }
+
+  /** Protocol counters: suspicions, failures and refutations seen by this node. */
+  get stats(): Readonly<ProtocolStats> {
+    return this.core.stats;
   }
 
   /** Pings a node directly; resolves to the round-trip time in ms. */

@@ -186,3 +186,56 @@ describe('fuzzing: decoders throw only DecodeError', () => {
     }
   }
 });
+
+describe('fuzzing encrypted input with random keys, nonces and tags', () => {
+  const keyArb = fc.constantFrom(16, 24, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+  const keyringArb = fc.array(keyArb, { minLength: 1, maxLength: 3 });
+  const sealedArb = fc
+    .tuple(
+      fc.constantFrom(0, 1, 2, 255),
+      fc.uint8Array({ minLength: 12, maxLength: 12 }),
+      fc.uint8Array({ maxLength: 200 }),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    )
+    .map(([v, nonce, ct, tag]) => new Uint8Array([v, ...nonce, ...ct, ...tag]));
+
+  it('encrypted packets: only DecodeError', () => {
+    fc.assert(
+      fc.property(keyringArb, sealedArb, fc.boolean(), (keys, sealed, labeled) => {
+        const sec: WireSecurity = { ...NO_SECURITY, keys, label: labeled ? te.encode('prod') : new Uint8Array(0) };
+        const datagram = labeled ? new Uint8Array([MessageType.HasLabel, 4, ...te.encode('prod'), ...sealed]) : sealed;
+        return onlyDecodeErrors(() => expandPayload(decodePacket(datagram, sec)));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('encrypted stream frames: only DecodeError', () => {
+    fc.assert(
+      fc.property(keyringArb, sealedArb, fc.integer({ min: -8, max: 8 }), (keys, sealed, skew) => {
+        const sec: WireSecurity = { ...NO_SECURITY, keys };
+        const frame = new Uint8Array(5 + sealed.length);
+        frame[0] = MessageType.Encrypt;
+        new DataView(frame.buffer).setUint32(1, Math.max(0, sealed.length + skew));
+        frame.set(sealed, 5);
+        return onlyDecodeErrors(() => decodeStreamMessage(frame, sec, new Uint8Array(0)));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('valid ciphertext under a key we hold, with random plaintext inside: only DecodeError', () => {
+    fc.assert(
+      fc.property(keyArb, fc.constantFrom(0, 1), fc.uint8Array({ maxLength: 300 }), (key, v, plain) => {
+        const sec: WireSecurity = { ...NO_SECURITY, keys: [key], encryptionVersion: v as 0 | 1 };
+        const packet = encodePacket(plain, { compress: false, crc: false }, sec);
+        const stream = encodeStreamMessage(plain, { compress: false }, sec);
+        return (
+          onlyDecodeErrors(() => expandPayload(decodePacket(packet, sec))) &&
+          onlyDecodeErrors(() => decodeStreamMessage(stream, sec, new Uint8Array(0)))
+        );
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+});

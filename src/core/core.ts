@@ -23,7 +23,7 @@ import { type Node, isDeadOrLeft, nodeAddress, toNode } from './node-state.ts';
 import { PacketSender, hostOf } from './packet-sender.ts';
 import { type SelfAddress, Prober } from './probe.ts';
 import { PushPullSync } from './push-pull-sync.ts';
-import { MemberState, type StateContext } from './state.ts';
+import { MemberState, type ProtocolStats, type StateContext } from './state.ts';
 import { TimerQueue } from './timer-queue.ts';
 import { pushPullScale } from './timing.ts';
 
@@ -412,6 +412,11 @@ export class MemberlistCore {
 
   get healthScore(): number {
     return this.awareness.healthScore;
+  }
+
+  /** Suspicions, failures and refutations this node has seen. */
+  get stats(): Readonly<ProtocolStats> {
+    return this.state.stats;
   }
 
   /** Broadcasts queued by memberlist itself (tests, metrics). */

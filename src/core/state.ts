@@ -46,6 +46,16 @@ export interface StateContext {
   readonly cidrs: readonly Cidr[];
 }
 
+/** What the state machine has seen happen, for observability and tests. */
+export interface ProtocolStats {
+  /** Members this node marked suspect (from its own probes or from gossip). */
+  suspected: number;
+  /** Members this node marked dead (failed, not left). */
+  failed: number;
+  /** Accusations about this node that it refuted. */
+  refuted: number;
+}
+
 interface ActiveSuspicion {
   readonly suspicion: Suspicion;
   /** Runs when the suspicion times out. */
@@ -56,6 +66,7 @@ interface ActiveSuspicion {
 export class MemberState {
   readonly table: MemberTable;
   readonly broadcasts: BroadcastQueue;
+  readonly stats: ProtocolStats = { suspected: 0, failed: 0, refuted: 0 };
   private readonly suspicions = new Map<string, ActiveSuspicion>();
   private incarnation = 0;
   /** Set by leave(): our own alives are ignored and our dead message is allowed. */
@@ -224,6 +235,7 @@ export class MemberState {
       return;
     }
     this.broadcast(s.node, encodeMessage(MessageType.Suspect, s));
+    this.stats.suspected++;
     state.incarnation = s.incarnation;
     state.state = NodeStateCode.Suspect;
     const changeTime = this.now;
@@ -279,6 +291,7 @@ export class MemberState {
     }
     state.incarnation = d.incarnation;
     state.state = d.node === d.from ? NodeStateCode.Left : NodeStateCode.Dead;
+    if (state.state === NodeStateCode.Dead) this.stats.failed++;
     state.stateChange = this.now;
     this.ctx.delegates.events?.notifyLeave?.(toNode(state));
   }
@@ -288,6 +301,7 @@ export class MemberState {
     let inc = this.nextIncarnation();
     if (accusedInc >= inc) inc = this.skipIncarnation(accusedInc - inc + 1);
     me.incarnation = inc;
+    this.stats.refuted++;
     this.ctx.awareness.apply(1);
     const alive: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
     // Go keys this broadcast by our address text rather than our name.
