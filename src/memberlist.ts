@@ -362,6 +362,11 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     this.input(() => this.core.sendBestEffort(node, msg));
   }
 
+  /** Sends a user message over UDP to "ip:port" (`name` is the expected node, "" if unknown). */
+  sendToAddress(addr: string, name: string, msg: Uint8Array): void {
+    this.input(() => this.core.sendToAddress(addr, name, msg));
+  }
+
   /** Sends a user message over TCP; resolves once written. */
   async sendReliable(node: Node | string, msg: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const err = await withSignal(

@@ -360,6 +360,11 @@ export class MemberlistCore {
     this.sender.rawSend(addr, name, encodeUserPacket(msg));
   }
 
+  /** Sends a user message to any address over UDP (Go's SendToAddress; Serf replies this way). */
+  sendToAddress(addr: string, name: string, msg: Uint8Array): void {
+    this.sender.rawSend(addr, name, encodeUserPacket(msg));
+  }
+
   /** Sends a user message over a stream; `done` reports a failed connection or write. */
   sendReliable(to: Node | string, msg: Uint8Array, done: (err?: string) => void): void {
     const { addr, name } = this.addressOf(to);
