@@ -17,7 +17,9 @@ export function encodeCompound(parts: readonly Uint8Array[]): Uint8Array {
     }
     size += p.length;
   }
-  const out = new Uint8Array(size);
+  // Every byte is written below, so skip zero-filling (a view into Node's allocation pool).
+  const pooled = Buffer.allocUnsafe(size);
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, size);
   out[0] = MessageType.Compound;
   out[1] = parts.length;
   let lenAt = 2;

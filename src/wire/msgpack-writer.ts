@@ -164,23 +164,27 @@ export class MsgpackWriter {
 
   /** A Go string, UTF-8 encoded, in the str family. */
   string(s: string): void {
-    // Fast path for ASCII, which is what node names nearly always are.
     const n = s.length;
-    if (n < 32) {
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false;
-          break;
-        }
+    // ASCII (what node names and most strings are): one byte per char, header known up front.
+    if (n < 0x10000) {
+      const header = n < 32 ? 1 : 3;
+      this.ensure(header + n);
+      const b = this.buf;
+      const start = this.pos + header;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[start + i] = c;
       }
-      if (ascii) {
-        this.ensure(1 + n);
-        const b = this.buf;
-        let p = this.pos;
-        b[p++] = 0xa0 | n;
-        for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-        this.pos = p;
+      if (i === n) {
+        if (header === 1) {
+          b[this.pos] = 0xa0 | n;
+        } else {
+          b[this.pos] = 0xda;
+          this.view.setUint16(this.pos + 1, n);
+        }
+        this.pos = start + n;
         return;
       }
     }
