@@ -8,39 +8,12 @@
  */
 import { decode as libDecode, encode as libEncode } from '@msgpack/msgpack';
 import { decodeCompound, encodeCompound } from '../src/wire/compound.ts';
-import {
-  ackRespCodec,
-  aliveCodec,
-  compressCodec,
-  deadCodec,
-  errRespCodec,
-  indirectPingCodec,
-  nackRespCodec,
-  pingCodec,
-  pushNodeStateCodec,
-  pushPullHeaderCodec,
-  suspectCodec,
-  userMsgHeaderCodec,
-} from '../src/wire/messages.ts';
+import { codecsByName } from '../src/wire/messages.ts';
 import { MsgpackReader } from '../src/wire/msgpack-reader.ts';
 import { MsgpackWriter } from '../src/wire/msgpack-writer.ts';
-import type { StructCodec } from '../src/wire/schema.ts';
 import { type BenchResult, msArg, opsPerSec, printResults, roundTrip, runGoBench } from './bench-support.ts';
 
-const codecs: Record<string, StructCodec<any>> = {
-  ping: pingCodec,
-  indirectPing: indirectPingCodec,
-  ack: ackRespCodec,
-  nack: nackRespCodec,
-  suspect: suspectCodec,
-  alive: aliveCodec,
-  dead: deadCodec,
-  pushPullHeader: pushPullHeaderCodec,
-  pushNodeState: pushNodeStateCodec,
-  userMsgHeader: userMsgHeaderCodec,
-  compress: compressCodec,
-  err: errRespCodec,
-};
+const codecs = codecsByName;
 
 const ms = msArg(300);
 const go = runGoBench('codec', ms);

@@ -9,23 +9,12 @@ import { decodeAnyMessage } from '../src/wire/codec.ts';
 import { decodePacket, expandPayload } from '../src/wire/packet.ts';
 import { decodePushPull } from '../src/wire/push-pull.ts';
 import { decodeStreamMessage, readStreamLabel } from '../src/wire/stream.ts';
-import { NO_SECURITY, type WireSecurity } from '../src/wire/wire-security.ts';
 import { FUZZ_RUNS, mutationsOf, onlyDecodeErrors } from './support/fuzz.ts';
 import { hex } from './support/hex.ts';
-import { loadVectors } from './support/vectors.ts';
+import { loadVectors, securityOf } from './support/vectors.ts';
 
-const te = new TextEncoder();
 const { records } = loadVectors<{ records: any[] }>('traffic.json');
 const { vectors } = loadVectors<{ vectors: any[] }>('messages.json');
-
-function securityOf(config: any): WireSecurity {
-  return {
-    ...NO_SECURITY,
-    label: te.encode(config.label),
-    keys: (config.keys ?? []).map(hex),
-    encryptionVersion: config.protocolVersion === 1 ? 0 : 1,
-  };
-}
 
 const packets = records
   .filter((r) => r.channel === 'packet')

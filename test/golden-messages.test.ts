@@ -5,21 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MsgpackReader } from '../src/wire/msgpack-reader.ts';
 import { MsgpackWriter } from '../src/wire/msgpack-writer.ts';
-import {
-  ackRespCodec,
-  aliveCodec,
-  compressCodec,
-  deadCodec,
-  errRespCodec,
-  indirectPingCodec,
-  nackRespCodec,
-  pingCodec,
-  pushNodeStateCodec,
-  pushPullHeaderCodec,
-  suspectCodec,
-  userMsgHeaderCodec,
-} from '../src/wire/messages.ts';
-import type { StructCodec } from '../src/wire/schema.ts';
+import { codecsByName } from '../src/wire/messages.ts';
 import { hex, toHex } from './support/hex.ts';
 import { type GoFields, fromGoFields, loadVectors } from './support/vectors.ts';
 
@@ -30,21 +16,6 @@ interface MessageVector {
   fields: GoFields;
   hex: string;
 }
-
-export const codecsByName: Record<string, StructCodec<any>> = {
-  ping: pingCodec,
-  indirectPing: indirectPingCodec,
-  ack: ackRespCodec,
-  nack: nackRespCodec,
-  err: errRespCodec,
-  suspect: suspectCodec,
-  dead: deadCodec,
-  alive: aliveCodec,
-  pushPullHeader: pushPullHeaderCodec,
-  pushNodeState: pushNodeStateCodec,
-  userMsgHeader: userMsgHeaderCodec,
-  compress: compressCodec,
-};
 
 const { vectors } = loadVectors<{ vectors: MessageVector[] }>('messages.json');
 

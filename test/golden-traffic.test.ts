@@ -15,22 +15,13 @@ import { encodePushPull } from '../src/wire/push-pull.ts';
 import { decryptPayload, encryptPayload } from '../src/wire/security.ts';
 import { decodeStreamMessage, readStreamLabel } from '../src/wire/stream.ts';
 import { encodeUserStream } from '../src/wire/user-message.ts';
-import { NO_SECURITY, type WireSecurity } from '../src/wire/wire-security.ts';
-import { codecsByName } from './golden-messages.test.ts';
+import { NO_SECURITY } from '../src/wire/wire-security.ts';
+import { codecsByName } from '../src/wire/messages.ts';
 import { hex, toHex } from './support/hex.ts';
-import { fromGoFields, loadVectors } from './support/vectors.ts';
+import { fromGoFields, loadVectors, securityOf } from './support/vectors.ts';
 
 const te = new TextEncoder();
 const { records } = loadVectors<{ records: any[] }>('traffic.json');
-
-function securityOf(config: any): WireSecurity {
-  return {
-    ...NO_SECURITY,
-    label: te.encode(config.label),
-    keys: (config.keys ?? []).map(hex),
-    encryptionVersion: config.protocolVersion === 1 ? 0 : 1,
-  };
-}
 
 /** Our decoding of one leaf message must equal Go's, and re-encode to its bytes. */
 function checkMessage(bytes: Uint8Array, goMsg: any): void {

@@ -4,8 +4,11 @@
  * failure detection and graceful leave both ways, metadata, user messages and delegate broadcasts
  * both ways, compression on and off on either side.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GoNode, stopAllGoNodes } from './support/gonode.ts';
+import { allSee, goAliveNames, goArgs, tsAliveNames } from './support/cluster-views.ts';
 import { eventually, startTs, stopAllTs, type TsNode } from './support/ts-nodes.ts';
 
 const te = new TextEncoder();
@@ -19,36 +22,20 @@ afterAll(async () => {
 /** Local profile: suspicion 3 s .. 18 s for clusters under 10 nodes. */
 const SUSPICION_MAX_MS = 18_000;
 
-function goArgs(host: string, extra: string[] = []): string[] {
-  return ['--bind', `${host}:0`, '--profile', 'local', '--broadcast-retransmit-mult', '30', ...extra];
-}
-
-async function goAlive(go: GoNode): Promise<string[]> {
-  return (await go.members())
-    .filter((m) => m.state === 'alive')
-    .map((m) => m.name)
-    .sort();
-}
-
-function tsAlive(ts: TsNode): string[] {
-  return ts.ml
-    .members()
-    .filter((m) => m.state === 'alive')
-    .map((m) => m.name)
-    .sort();
-}
-
 describe('joins in both directions', () => {
   it('a TS node joins a Go node, and a Go node joins the TS node', async () => {
     const go1 = await GoNode.start('j-go1', goArgs('127.0.0.41'));
     const ts1 = await startTs('j-ts1', '127.0.0.42');
     expect(await ts1.ml.join([go1.address])).toBe(1);
-    await eventually(async () => (await goAlive(go1)).length === 2, 10_000, 'Go to see the TS node');
+    await eventually(async () => (await goAliveNames(go1)).length === 2, 10_000, 'Go to see the TS node');
     const go2 = await GoNode.start('j-go2', goArgs('127.0.0.43', ['--join', ts1.address]));
     await go2.waitFor((e) => e.event === 'joined' && e.joined === 1);
-    await eventually(() => tsAlive(ts1).length === 3, 10_000, 'TS to see both Go nodes');
-    await eventually(async () => (await goAlive(go1)).length === 3 && (await goAlive(go2)).length === 3, 10_000);
-    expect(await goAlive(go2)).toEqual(['j-go1', 'j-go2', 'j-ts1']);
+    await eventually(() => tsAliveNames(ts1).length === 3, 10_000, 'TS to see both Go nodes');
+    await eventually(
+      async () => (await goAliveNames(go1)).length === 3 && (await goAliveNames(go2)).length === 3,
+      10_000,
+    );
+    expect(await goAliveNames(go2)).toEqual(['j-go1', 'j-go2', 'j-ts1']);
   });
 });
 
@@ -69,8 +56,8 @@ describe('a mixed cluster of 3 TS and 3 Go nodes', () => {
     go.push(await GoNode.start('m-go3', goArgs('127.0.0.53', ['--join', ts[2].address])));
     await eventually(
       async () =>
-        ts.every((t) => tsAlive(t).join() === all.join()) &&
-        (await Promise.all(go.map(goAlive))).every((v) => v.join() === all.join()),
+        ts.every((t) => tsAliveNames(t).join() === all.join()) &&
+        (await Promise.all(go.map(goAliveNames))).every((v) => v.join() === all.join()),
       40_000,
       'all six nodes to see six alive members',
     );
@@ -177,45 +164,32 @@ describe('protocol versions', () => {
     const names = ['v-go2', 'v-go3', 'v-go4', 'v-go5', 'v-ts1', 'v-ts2'];
     await eventually(
       async () =>
-        tsAlive(ts1).join() === names.join() &&
-        tsAlive(ts2).join() === names.join() &&
-        (await Promise.all(gos.map(goAlive))).every((v) => v.join() === names.join()),
+        tsAliveNames(ts1).join() === names.join() &&
+        tsAliveNames(ts2).join() === names.join() &&
+        (await Promise.all(gos.map(goAliveNames))).every((v) => v.join() === names.join()),
       40_000,
       'everyone to see everyone across protocol versions',
     );
     // Probing keeps working for a while: nobody gets suspected.
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(tsAlive(ts1).join()).toBe(names.join());
+    expect(tsAliveNames(ts1).join()).toBe(names.join());
     for (const g of gos) expect(g.logs(['ERR']).filter((l) => /v-ts/.test(l))).toEqual([]);
   }, 60_000);
 });
 
+/** A memberlist-ts agent process (the CLI) on `host`, joining `join`. */
+function spawnAgent(name: string, host: string, join: string): ChildProcess {
+  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+  const args = ['agent', '--node', name, '--bind', `${host}:27946`, '--http', `${host}:27947`];
+  return spawn(process.execPath, [cli, ...args, '--profile', 'local', '--join', join, '--log-level', 'error'], {
+    stdio: 'ignore',
+  });
+}
+
 describe('a TS agent process killed with SIGKILL', () => {
   it('is declared dead by the Go nodes within the suspicion bounds', async () => {
-    const { spawn } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
     const go = await GoNode.start('k-go1', goArgs('127.0.0.121'));
-    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-    const agent = spawn(
-      process.execPath,
-      [
-        cli,
-        'agent',
-        '--node',
-        'k-ts1',
-        '--bind',
-        '127.0.0.122:27946',
-        '--http',
-        '127.0.0.122:27947',
-        '--profile',
-        'local',
-        '--join',
-        go.address,
-        '--log-level',
-        'error',
-      ],
-      { stdio: 'ignore' },
-    );
+    const agent = spawnAgent('k-ts1', '127.0.0.122', go.address);
     try {
       await go.waitFor((e) => e.event === 'join' && e.node.name === 'k-ts1', 15_000);
       const killedAt = Date.now();
@@ -229,30 +203,8 @@ describe('a TS agent process killed with SIGKILL', () => {
   }, 45_000);
 
   it('a TS agent stopped with SIGTERM leaves gracefully: Go records it as left', async () => {
-    const { spawn } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
     const go = await GoNode.start('k-go2', goArgs('127.0.0.123'));
-    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-    const agent = spawn(
-      process.execPath,
-      [
-        cli,
-        'agent',
-        '--node',
-        'k-ts2',
-        '--bind',
-        '127.0.0.124:27946',
-        '--http',
-        '127.0.0.124:27947',
-        '--profile',
-        'local',
-        '--join',
-        go.address,
-        '--log-level',
-        'error',
-      ],
-      { stdio: 'ignore' },
-    );
+    const agent = spawnAgent('k-ts2', '127.0.0.124', go.address);
     await go.waitFor((e) => e.event === 'join' && e.node.name === 'k-ts2', 15_000);
     const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
     agent.kill('SIGTERM');

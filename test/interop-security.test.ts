@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GoNode, stopAllGoNodes } from './support/gonode.ts';
+import { allSee, goAliveNames, goArgs, tsAliveNames } from './support/cluster-views.ts';
 import { eventually, startTs, stopAllTs, type TsNode } from './support/ts-nodes.ts';
 
 afterEach(async () => {
@@ -19,36 +20,6 @@ afterAll(async () => {
 
 const b64 = (k: Uint8Array): string => Buffer.from(k).toString('base64');
 const te = new TextEncoder();
-
-function goArgs(host: string, extra: string[] = []): string[] {
-  return ['--bind', `${host}:0`, '--profile', 'local', ...extra];
-}
-
-async function goAliveNames(go: GoNode): Promise<string[]> {
-  return (await go.members())
-    .filter((m) => m.state === 'alive')
-    .map((m) => m.name)
-    .sort();
-}
-
-function tsAliveNames(t: TsNode): string[] {
-  return t.ml
-    .members()
-    .filter((m) => m.state === 'alive')
-    .map((m) => m.name)
-    .sort();
-}
-
-async function allSee(ts: TsNode[], go: GoNode[], names: string[], timeoutMs = 30_000): Promise<void> {
-  const want = [...names].sort().join();
-  await eventually(
-    async () =>
-      ts.every((t) => tsAliveNames(t).join() === want) &&
-      (await Promise.all(go.map(goAliveNames))).every((v) => v.join() === want),
-    timeoutMs,
-    `every node to see ${want}`,
-  );
-}
 
 /** Go's own words when it suspects or fails a member, or refutes an accusation. */
 function goSuspicions(go: GoNode[]): string[] {

@@ -141,18 +141,15 @@ export const nackRespCodec = codec<NackResp>('nackResp', (f) => [f('SeqNo', 'seq
 
 export const errRespCodec = codec<ErrResp>('errResp', (f) => [f('Error', 'error', 'string')]);
 
-export const suspectCodec = codec<Suspect>('suspect', (f) => [
+/** `suspect` and `dead` share one shape: an accusation about a node, by a node. */
+const accusation = (f: ReturnType<typeof fieldsOf<Suspect>>): FieldSpec<Suspect>[] => [
   f('Incarnation', 'incarnation', 'u32'),
   f('Node', 'node', 'string'),
   f('From', 'from', 'string'),
-]);
+];
 
-/** `dead` has the same shape as `suspect`. */
-export const deadCodec = codec<Dead>('dead', (f) => [
-  f('Incarnation', 'incarnation', 'u32'),
-  f('Node', 'node', 'string'),
-  f('From', 'from', 'string'),
-]);
+export const suspectCodec = codec<Suspect>('suspect', accusation);
+export const deadCodec = codec<Dead>('dead', accusation);
 
 export const aliveCodec = codec<Alive>('alive', (f) => [
   f('Incarnation', 'incarnation', 'u32'),
@@ -182,3 +179,19 @@ export const pushNodeStateCodec = codec<PushNodeState>('pushNodeState', (f) => [
 export const userMsgHeaderCodec = codec<UserMsgHeader>('userMsgHeader', (f) => [f('UserMsgLen', 'userMsgLen', 'int')]);
 
 export const compressCodec = codec<Compress>('compress', (f) => [f('Algo', 'algo', 'u8'), f('Buf', 'buf', 'bytes')]);
+
+/** Every struct codec by the name the golden vectors and benchmarks use for its message. */
+export const codecsByName: Readonly<Record<string, StructCodec<any>>> = {
+  ping: pingCodec,
+  indirectPing: indirectPingCodec,
+  ack: ackRespCodec,
+  nack: nackRespCodec,
+  err: errRespCodec,
+  suspect: suspectCodec,
+  dead: deadCodec,
+  alive: aliveCodec,
+  pushPullHeader: pushPullHeaderCodec,
+  pushNodeState: pushNodeStateCodec,
+  userMsgHeader: userMsgHeaderCodec,
+  compress: compressCodec,
+};

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StructCodec } from '../../src/wire/schema.ts';
+import { NO_SECURITY, type WireSecurity } from '../../src/wire/wire-security.ts';
 import { hex } from './hex.ts';
 
 export function loadVectors<T = any>(file: string): T {
@@ -34,4 +35,14 @@ export function fromGoFields<T extends object>(codec: StructCodec<T>, fields: Go
     }
   }
   return out as T;
+}
+
+/** The security settings a traffic record was made with. */
+export function securityOf(config: { label: string; keys?: string[] | null; protocolVersion: number }): WireSecurity {
+  return {
+    ...NO_SECURITY,
+    label: new TextEncoder().encode(config.label),
+    keys: (config.keys ?? []).map(hex),
+    encryptionVersion: config.protocolVersion === 1 ? 0 : 1,
+  };
 }
