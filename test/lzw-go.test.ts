@@ -95,3 +95,39 @@ describe('LZW against Go compress/lzw (LSB, 8)', () => {
     );
   });
 });
+
+describe('LZW streams Go never writes but its reader accepts', () => {
+  it('a table that fills up without a clear code decodes like Go (codes stay at 12 bits)', async () => {
+    // Encode by hand: 5000 distinct two-byte pairs grow the table to 4095 and past it with no
+    // clear code; Go's reader keeps decoding with 12-bit codes and no new entries.
+    const codes: number[] = [];
+    for (let i = 0; i < 5000; i++) codes.push((i * 7) % 256);
+    codes.push(4095, 300, 257);
+    let bits = 0;
+    let nBits = 0;
+    let width = 9;
+    let hi = 257;
+    const out: number[] = [];
+    const write = (c: number): void => {
+      bits |= c << nBits;
+      nBits += width;
+      while (nBits >= 8) {
+        out.push(bits & 0xff);
+        bits >>>= 8;
+        nBits -= 8;
+      }
+    };
+    for (const c of codes) {
+      write(c);
+      if (c === 257) break;
+      if (hi < 4095) {
+        hi++;
+        if (hi === 1 << width && width < 12) width++;
+      }
+    }
+    if (nBits > 0) out.push(bits & 0xff);
+    const stream = new Uint8Array(out);
+    const theirs = await go('d', stream);
+    expect(Buffer.from(lzwDecompress(stream)).equals(Buffer.from(theirs))).toBe(true);
+  });
+});

@@ -119,13 +119,15 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
  * Decompresses Go-compatible LZW. Throws DecodeError('limit') as soon as the output would
  * exceed `maxOutput`, DecodeError('malformed') on an invalid code, and
  * DecodeError('truncated') when the data ends before the end code (as Go's reader does).
+ *
+ * Every dictionary string is a run of bytes already written to the output (the previous code's
+ * string plus one byte), so entries are kept as (offset, length) into the output and expanding a
+ * code is a copy, not a walk down a prefix chain.
  */
 export function lzwDecompress(data: Uint8Array, maxOutput = MAX_DECOMPRESSED_BYTES): Uint8Array {
   const out = new ByteSink(Math.min(maxOutput, data.length * 3 + 16));
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  // Scratch for expanding one code (a code expands to at most 4096 bytes).
-  const stack = new Uint8Array(1 << MAX_WIDTH);
+  const entryStart = new Int32Array(1 << MAX_WIDTH);
+  const entryLen = new Int32Array(1 << MAX_WIDTH);
   let bits = 0;
   let nBits = 0;
   let pos = 0;
@@ -133,6 +135,9 @@ export function lzwDecompress(data: Uint8Array, maxOutput = MAX_DECOMPRESSED_BYT
   let hi = EOF;
   let overflow = 1 << width;
   let last = -1;
+  /** Where the previous code's string starts in the output, and its length. */
+  let lastStart = 0;
+  let lastLen = 0;
 
   for (;;) {
     while (nBits < width) {
@@ -152,43 +157,38 @@ export function lzwDecompress(data: Uint8Array, maxOutput = MAX_DECOMPRESSED_BYT
       continue;
     }
     if (code === EOF) return out.result();
+    const start = out.len;
+    let len: number;
     if (code < CLEAR) {
-      if (out.len + 1 > maxOutput) throw limit(maxOutput);
+      len = 1;
+      if (start + 1 > maxOutput) throw limit(maxOutput);
       out.ensure(1);
       out.buf[out.len++] = code;
-      if (last !== -1) {
-        suffix[hi] = code;
-        prefix[hi] = last;
-      }
     } else if (code <= hi) {
-      // Expand right to left into the scratch stack.
-      let i = stack.length;
-      let c = code;
-      if (code === hi && last !== -1) {
-        // KwKwK: the new code is last's string plus its own first byte.
-        let first = last;
-        while (first >= CLEAR) first = prefix[first];
-        stack[--i] = first;
-        c = last;
-      }
-      while (c >= CLEAR) {
-        stack[--i] = suffix[c];
-        c = prefix[c];
-      }
-      stack[--i] = c;
-      const n = stack.length - i;
-      if (out.len + n > maxOutput) throw limit(maxOutput);
-      out.ensure(n);
-      out.buf.set(stack.subarray(i), out.len);
-      out.len += n;
-      if (last !== -1) {
-        suffix[hi] = c;
-        prefix[hi] = last;
-      }
+      // An existing entry, or (KwKwK) the entry being defined: last's string plus its first byte.
+      // (With a full table there is no entry being defined: code == hi is then the last entry.)
+      const kwkwk = code === hi && last !== -1;
+      const from = kwkwk ? lastStart : entryStart[code];
+      len = kwkwk ? lastLen + 1 : entryLen[code];
+      if (start + len > maxOutput) throw limit(maxOutput);
+      out.ensure(len);
+      const b = out.buf;
+      const n = kwkwk ? lastLen : len;
+      if (n < 16) for (let k = 0; k < n; k++) b[start + k] = b[from + k];
+      else b.copyWithin(start, from, from + n);
+      if (kwkwk) b[start + n] = b[from];
+      out.len = start + len;
     } else {
       throw new DecodeError('malformed', 'lzw: invalid code');
     }
+    if (last !== -1) {
+      // The new entry is last's string followed by the first byte of this one: contiguous.
+      entryStart[hi] = lastStart;
+      entryLen[hi] = lastLen + 1;
+    }
     last = code;
+    lastStart = start;
+    lastLen = len;
     hi++;
     if (hi >= overflow) {
       if (width === MAX_WIDTH) {
