@@ -26,9 +26,13 @@ interface Item {
   readonly b: Broadcast;
 }
 
-/** Queue order within a tier: longer first, then newer (larger id) first. */
+/**
+ * Storage order within a tier: shorter first, then older (smaller id) first. Go's queue order is
+ * the reverse (longer, then newer first), so the item Go would pick is the last one that fits and
+ * the common case — the newest of the longest — comes off the end without shifting the array.
+ */
 function before(a: Item, b: Item): boolean {
-  return a.length !== b.length ? a.length > b.length : a.id > b.id;
+  return a.length !== b.length ? a.length < b.length : a.id < b.id;
 }
 
 /** Where `item` is, or would go, in a tier (binary search on the queue order). */
@@ -44,7 +48,7 @@ function position(tier: Item[], item: Item): number {
 }
 
 export class BroadcastQueue {
-  /** tiers[t] holds the items sent t times, kept in queue order. */
+  /** tiers[t] holds the items sent t times, in storage order (see `before`). */
   private readonly tiers: Item[][] = [];
   private readonly byName = new Map<string, Item>();
   private size = 0;
@@ -112,7 +116,8 @@ export class BroadcastQueue {
         continue;
       }
       const item = tier[idx];
-      tier.splice(idx, 1);
+      if (idx === tier.length - 1) tier.pop();
+      else tier.splice(idx, 1);
       this.size--;
       if (item.b.name) this.byName.delete(item.b.name);
       used += overhead + item.length;
@@ -134,7 +139,7 @@ export class BroadcastQueue {
     for (let t = this.tiers.length - 1; t >= 0 && this.size > maxRetain; t--) {
       const tier = this.tiers[t];
       while (tier !== undefined && tier.length > 0 && this.size > maxRetain) {
-        const item = tier[tier.length - 1];
+        const item = tier[0];
         item.b.finished?.();
         this.remove(item);
       }
@@ -152,15 +157,18 @@ export class BroadcastQueue {
 
   /** Index of the largest (then newest) item of at most `free` bytes, or -1. */
   private firstFitting(tier: Item[], free: number): number {
-    // Items are sorted by length descending: binary search the first with length <= free.
+    const n = tier.length;
+    if (n === 0) return -1;
+    if (tier[n - 1].length <= free) return n - 1;
+    // Ascending by length: the last item with length <= free is just before the first longer one.
     let lo = 0;
-    let hi = tier.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (tier[mid].length > free) lo = mid + 1;
+      if (tier[mid].length <= free) lo = mid + 1;
       else hi = mid;
     }
-    return lo < tier.length ? lo : -1;
+    return lo - 1;
   }
 
   private insert(item: Item): void {

@@ -3,6 +3,7 @@
  * When the walk wraps around, dead and left members older than GossipToTheDeadTime are forgotten
  * and the rest reshuffled, as Go's resetNodes does. Also random peer selection (kRandomNodes).
  */
+import { isIP } from 'node:net';
 import type { NodeState } from './node-state.ts';
 import { isDeadOrLeft } from './node-state.ts';
 
@@ -27,6 +28,8 @@ export class MemberTable {
   private probeIndex = 0;
   /** Go's numNodes: grows on insert, set to the table size at each reset. */
   private estimated = 0;
+  /** Members whose name is an IP address (see `getByHost`). */
+  private ipNamed = 0;
 
   private readonly random: Random;
 
@@ -36,6 +39,15 @@ export class MemberTable {
 
   get(name: string): NodeState | undefined {
     return this.byName.get(name);
+  }
+
+  /**
+   * The member *named* `host` — Go looks a packet's destination up this way when it has no node
+   * object, which only ever matches clusters whose node names are IP addresses. Skipped cheaply
+   * when no member has such a name.
+   */
+  getByHost(host: string): NodeState | undefined {
+    return this.ipNamed === 0 ? undefined : this.byName.get(host);
   }
 
   /** Entries in the table, including dead and left ones not yet forgotten. */
@@ -55,6 +67,7 @@ export class MemberTable {
   /** Inserts a new member at a random position of the probe order. */
   add(node: NodeState): void {
     this.byName.set(node.name, node);
+    if (isIP(node.name) !== 0) this.ipNamed++;
     const n = this.nodes.length;
     const offset = randomInt(this.random, n);
     this.nodes.push(node);
@@ -90,8 +103,10 @@ export class MemberTable {
   reset(now: number, gossipToTheDeadTime: number): void {
     const keep: NodeState[] = [];
     for (const n of this.nodes) {
-      if (isDeadOrLeft(n) && now - n.stateChange > gossipToTheDeadTime) this.byName.delete(n.name);
-      else keep.push(n);
+      if (isDeadOrLeft(n) && now - n.stateChange > gossipToTheDeadTime) {
+        this.byName.delete(n.name);
+        if (isIP(n.name) !== 0) this.ipNamed--;
+      } else keep.push(n);
     }
     this.nodes = keep;
     this.estimated = keep.length;

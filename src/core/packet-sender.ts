@@ -76,7 +76,7 @@ export class PacketSender {
       this.io.log.error({ addr }, 'cannot send: node names are required');
       return;
     }
-    const target = node ?? this.table.get(hostOf(addr));
+    const target = node ?? this.table.getByHost(hostOf(addr));
     this.io.sendPacket(addr, msg, target !== undefined && pmax(target) >= 5);
   }
 
