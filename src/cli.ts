@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `memberlist-ts` command: dispatches to `agent`, `members`, `version` and `help`. Bad
- * flags print one line naming the flag and exit 2. The node runtime is loaded only by `agent`,
- * after its flags are valid. Works from dist/ (`dist/cli.js`) and from source (`node src/cli.ts`).
+ * The `memberlist-ts` command: dispatches to `agent`, `members`, `keys`, `keygen`, `version` and
+ * `help`. Bad flags print one line naming the flag and exit 2; a bad key or keyring file, one
+ * line naming the flag, field or file, exit 1. The node runtime is loaded only by `agent`, after
+ * its flags and keys are valid. Works from dist/ (`dist/cli.js`) and from source (`node src/cli.ts`).
  */
 import { parseAgentFlags } from './agent/agent-flags.ts';
+import { startingKeys } from './agent/agent-keyring.ts';
 import { FlagError } from './agent/flags.ts';
+import { generateKey, parseKeygenFlags, parseKeysFlags, runKeys } from './agent/keys-command.ts';
 import { parseMembersFlags, runMembers } from './agent/members-command.ts';
 import { MAIN_USAGE, usageFor, version } from './agent/usage.ts';
 
@@ -17,8 +20,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'agent': {
       const opts = parseAgentFlags(rest);
       if (opts === 'help') return help('agent');
+      const keys = await startingKeys(opts.encrypt, opts.keyringFile);
       const { runAgent } = await import('./agent/agent.ts');
-      const code = await runAgent(opts);
+      const code = await runAgent(opts, keys);
       // Sockets or timers of an interrupted join may remain; the agent is done.
       process.exit(code);
     }
@@ -26,6 +30,17 @@ async function main(argv: readonly string[]): Promise<number> {
       const opts = parseMembersFlags(rest);
       if (opts === 'help') return help('members');
       return runMembers(opts);
+    }
+    case 'keys': {
+      const opts = parseKeysFlags(rest);
+      if (opts === 'help') return help('keys');
+      return runKeys(opts);
+    }
+    case 'keygen': {
+      const bytes = parseKeygenFlags(rest);
+      if (bytes === 'help') return help('keygen');
+      process.stdout.write(generateKey(bytes) + '\n');
+      return 0;
     }
     case 'version':
     case '--version':
@@ -42,7 +57,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return help(topic);
     }
     default:
-      throw new FlagError(`unknown command ${JSON.stringify(command)} (commands: agent, members, version, help)`);
+      throw new FlagError(
+        `unknown command ${JSON.stringify(command)} (commands: agent, members, keys, keygen, version, help)`,
+      );
   }
 }
 

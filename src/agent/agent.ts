@@ -1,19 +1,22 @@
 /**
- * The agent's lifecycle: start a Memberlist node and the local HTTP API, join the cluster with
- * retries, log membership events, and on SIGINT/SIGTERM leave gracefully and stop. Resolves to
- * the process exit code: 0 after a signal, 1 when the node cannot start or cannot join.
+ * The agent's lifecycle: start a Memberlist node (with its keys, label and verify settings) and
+ * the local HTTP API, join the cluster with retries, log membership events, and on SIGINT/SIGTERM
+ * leave gracefully and stop. Resolves to the process exit code: 0 after a signal, 1 when the node
+ * cannot start or cannot join.
  */
 import { Memberlist } from '../memberlist.ts';
 import type { Node } from '../core/node-state.ts';
 import { joinHostPort } from '../net/ip.ts';
 import type { AgentOptions } from './agent-flags.ts';
+import { AgentKeyring } from './agent-keyring.ts';
 import { type HttpApi, startHttpApi } from './http-api.ts';
 import { joinWithRetry } from './join-retry.ts';
 import { createAgentLogger, errorText } from './logger.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export async function runAgent(opts: AgentOptions): Promise<number> {
+/** `keys`: the starting keyring, primary first (see startingKeys). */
+export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]): Promise<number> {
   const log = createAgentLogger(opts.logLevel, opts.node);
 
   // Signals are caught from the very start: one asks for a graceful leave, a second one exits now.
@@ -39,6 +42,10 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
         ? {}
         : { advertiseAddr: opts.advertise.host, advertisePort: opts.advertise.port }),
       meta: opts.meta,
+      keys: [...keys],
+      label: opts.label,
+      gossipVerifyIncoming: opts.verifyIncoming,
+      gossipVerifyOutgoing: opts.verifyOutgoing,
       logger: log,
     });
   } catch (err) {
@@ -51,7 +58,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
 
   let api: HttpApi;
   try {
-    api = await startHttpApi(node, opts.http, log);
+    api = await startHttpApi(node, new AgentKeyring(node.keyring, opts.keyringFile, log), opts.http, log);
   } catch (err) {
     log.error({ http: joinHostPort(opts.http.host, opts.http.port), err: errorText(err) }, 'cannot start the HTTP API');
     await node.shutdown();
@@ -64,6 +71,12 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       advertise: joinHostPort(self.addr, self.port),
       http: api.address,
       profile: opts.profile,
+      encryption: node.keyring.keys.length > 0,
+      keys: node.keyring.keys.length,
+      ...(opts.keyringFile === undefined ? {} : { keyringFile: opts.keyringFile }),
+      label: opts.label,
+      verifyIncoming: opts.verifyIncoming,
+      verifyOutgoing: opts.verifyOutgoing,
     },
     'agent started',
   );

@@ -1,8 +1,8 @@
 /**
- * Command-line flag primitives shared by the `agent` and `members` commands: the FlagError a bad
+ * Command-line flag primitives shared by the CLI's commands: the FlagError a bad
  * flag raises (the CLI prints it as one line and exits 2), the translation of node:util
  * parseArgs errors into messages that name the flag, and the value parsers (IP:PORT, join
- * address, Go-style duration, one-of-a-set).
+ * address, Go-style duration, one-of-a-set, true/false).
  */
 import { isIP } from 'node:net';
 import { splitHostPort } from '../net/ip.ts';
@@ -97,4 +97,12 @@ export function parseDuration(flag: string, text: string): number {
 export function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw new FlagError(`${flag}: ${JSON.stringify(text)} is not one of ${choices.join(', ')}`);
+}
+
+/** A boolean flag's value: true or false (also 1/0, any case), as Go's flag package takes them. */
+export function parseBool(flag: string, text: string): boolean {
+  const t = text.toLowerCase();
+  if (t === 'true' || t === '1') return true;
+  if (t === 'false' || t === '0') return false;
+  throw new FlagError(`${flag}: ${JSON.stringify(text)} is not true or false`);
 }

@@ -2,16 +2,14 @@
  * `memberlist-ts members`: asks a running agent's HTTP API for GET /v1/members and prints the
  * document as JSON (unchanged) or as an aligned table. Resolves to the exit code.
  */
-import { get } from 'node:http';
 import { parseArgs } from 'node:util';
-import { joinHostPort } from '../net/ip.ts';
 import { DEFAULT_HTTP } from './agent-flags.ts';
 import { type HostPort, parseChoice, parseHostPort, translateParseArgsError } from './flags.ts';
+import { agentUrl, requestAgent } from './http-client.ts';
 import { parseMembersDocument } from './members-document.ts';
 import { renderMembersTable } from './members-table.ts';
 
 const FORMATS = ['table', 'json'] as const;
-const REQUEST_TIMEOUT_MS = 5000;
 
 export interface MembersOptions {
   readonly http: HostPort;
@@ -44,7 +42,7 @@ export function parseMembersFlags(args: readonly string[]): MembersOptions | 'he
 
 /** Fetches and prints; writes a one-line error to stderr and returns 1 when the agent cannot be read. */
 export async function runMembers(opts: MembersOptions): Promise<number> {
-  const url = `http://${joinHostPort(opts.http.host, opts.http.port)}/v1/members`;
+  const url = agentUrl(opts.http, '/v1/members');
   let body: string;
   try {
     body = await fetchText(url);
@@ -63,19 +61,8 @@ export async function runMembers(opts: MembersOptions): Promise<number> {
   return 0;
 }
 
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.trim()}`));
-        else resolve(text);
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-  });
+async function fetchText(url: string): Promise<string> {
+  const answer = await requestAgent(url, 'GET');
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.text.trim()}`);
+  return answer.text;
 }

@@ -1,7 +1,8 @@
 /**
  * The JSON documents of the agent's HTTP API: `GET /v1/members` (every member the node still
- * knows, dead and left ones included, sorted by name) and `GET /v1/health`; how they are built
- * from Memberlist state, and how a client checks a members document it received.
+ * knows, dead and left ones included, sorted by name), `GET /v1/health` and `GET /v1/stats`; how
+ * they are built from Memberlist state, and how a client checks a members document it received.
+ * (The keyring document is in agent-keyring.ts.)
  */
 import type { Node, NodeStatus } from '../core/node-state.ts';
 
@@ -23,6 +24,14 @@ export interface MembersDocument {
 
 export interface HealthDocument {
   /** Lifeguard's awareness score: 0 is healthy, higher means this node is struggling. */
+  readonly healthScore: number;
+  /** Live members (alive or suspect), this node included. */
+  readonly members: number;
+}
+
+export interface StatsDocument {
+  /** Input dropped on purpose since start, by reason (no-key, label-mismatch, …). */
+  readonly drops: Readonly<Record<string, number>>;
   readonly healthScore: number;
   /** Live members (alive or suspect), this node included. */
   readonly members: number;

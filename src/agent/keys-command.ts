@@ -1,0 +1,143 @@
+/**
+ * `memberlist-ts keys`: reads or changes a running agent's keyring through its HTTP API
+ * (GET /v1/keyring, POST /v1/keyring/install|use|remove), and `memberlist-ts keygen`: prints a
+ * new random key. A key argument is checked before anything is sent: a bad one is reported in
+ * one line naming the flag, exit 1. Refusals from the agent are reported the same way.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DEFAULT_HTTP } from './agent-flags.ts';
+import { type KeyringChange, type KeyringDocument, KEYRING_CHANGES } from './agent-keyring.ts';
+import { FlagError, type HostPort, parseChoice, parseHostPort, translateParseArgsError } from './flags.ts';
+import { agentUrl, errorOf, requestAgent } from './http-client.ts';
+import { KEY_SIZES, parseKey } from './key-text.ts';
+
+const FORMATS = ['table', 'json'] as const;
+
+export interface KeysOptions {
+  readonly http: HostPort;
+  readonly format: (typeof FORMATS)[number];
+  /** undefined = --list. */
+  readonly change: { readonly kind: KeyringChange; readonly key: string } | undefined;
+}
+
+/** Parses the arguments after `keys`. Returns 'help' for -h/--help; throws FlagError or KeyError. */
+export function parseKeysFlags(args: readonly string[]): KeysOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        install: { type: 'string' },
+        use: { type: 'string' },
+        remove: { type: 'string' },
+        list: { type: 'boolean' },
+        http: { type: 'string' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw translateParseArgsError(err);
+  }
+  if (values.help === true) return 'help';
+  const actions = KEYRING_CHANGES.filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+  if (values.list === true) actions.push('--list');
+  if (actions.length === 0) throw new FlagError('keys: give one of --install KEY, --use KEY, --remove KEY, --list');
+  if (actions.length > 1) throw new FlagError(`keys: ${actions.join(' and ')} cannot be combined; give one`);
+  const options = {
+    http: parseHostPort('--http', values.http ?? DEFAULT_HTTP),
+    format: parseChoice('--format', values.format ?? 'table', FORMATS),
+  };
+  const kind = KEYRING_CHANGES.find((k) => values[k] !== undefined);
+  if (kind === undefined) return { ...options, change: undefined };
+  const key = values[kind] as string;
+  parseKey(`--${kind}`, key); // a bad key never reaches the agent
+  return { ...options, change: { kind, key } };
+}
+
+const DONE: Record<KeyringChange, string> = {
+  install: 'key installed',
+  use: 'primary key changed',
+  remove: 'key removed',
+};
+
+/** Runs the request and prints the outcome; returns the exit code (1 with a one-line error). */
+export async function runKeys(opts: KeysOptions): Promise<number> {
+  const url = agentUrl(opts.http, opts.change === undefined ? '/v1/keyring' : `/v1/keyring/${opts.change.kind}`);
+  const fail = (text: string): number => {
+    process.stderr.write(`memberlist-ts: ${text}\n`);
+    return 1;
+  };
+  let answer;
+  try {
+    answer =
+      opts.change === undefined
+        ? await requestAgent(url, 'GET')
+        : await requestAgent(url, 'POST', { key: opts.change.key });
+  } catch (err) {
+    return fail(`cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (answer.status !== 200) {
+    const why = errorOf(answer);
+    // The agent names the body field; the user gave a flag.
+    return fail(opts.change !== undefined && why.startsWith('key: ') ? `--${opts.change.kind}: ${why.slice(5)}` : why);
+  }
+  let doc: KeyringDocument;
+  try {
+    doc = parseKeyringDocument(answer.text);
+  } catch (err) {
+    return fail(`${url}: ${(err as Error).message}`);
+  }
+  process.stdout.write(render(opts, doc));
+  return 0;
+}
+
+function render(opts: KeysOptions, doc: KeyringDocument): string {
+  if (opts.format === 'json') return JSON.stringify(doc) + '\n';
+  if (opts.change === undefined) return doc.keys.map((k, i) => (i === 0 ? `${k}  (primary)\n` : `${k}\n`)).join('');
+  const n = doc.keys.length;
+  return `${DONE[opts.change.kind]}; the keyring has ${n} key${n === 1 ? '' : 's'}\n`;
+}
+
+export function parseKeyringDocument(text: string): KeyringDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error('response is not JSON');
+  }
+  const d = doc as Partial<KeyringDocument> | null;
+  const ok =
+    Array.isArray(d?.keys) &&
+    d.keys.every((k) => typeof k === 'string') &&
+    (d.primary === null || typeof d.primary === 'string');
+  if (!ok) throw new Error('response is not a keyring document');
+  return doc as KeyringDocument;
+}
+
+const KEYGEN_SIZES = KEY_SIZES.map(String) as readonly string[];
+
+/** Parses the arguments after `keygen`: the key size in bytes (default 32), or 'help'. */
+export function parseKeygenFlags(args: readonly string[]): number | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: { bytes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    throw translateParseArgsError(err);
+  }
+  if (values.help === true) return 'help';
+  return Number(parseChoice('--bytes', values.bytes ?? '32', KEYGEN_SIZES));
+}
+
+/** A new random key in base64 (AES-128, -192 or -256 for 16, 24 or 32 bytes). */
+export function generateKey(bytes: number): string {
+  return randomBytes(bytes).toString('base64');
+}
