@@ -4,73 +4,12 @@
  * leave on SIGTERM/SIGINT, bad flags (exit 2) and a join that never succeeds (exit 1) — plus the
  * flag parsers and the table renderer in-process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, freePort, killAllCli, run, start } from './support/cli-process.ts';
 import { parseAgentFlags } from '../src/agent/agent-flags.ts';
 import { FlagError, parseDuration, parseHostPort, parseJoinAddress } from '../src/agent/flags.ts';
 import type { MembersDocument } from '../src/agent/members-document.ts';
 import { metaText, renderMembersTable } from '../src/agent/members-table.ts';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const children = new Set<ChildProcess>();
-
-interface Agent {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(args: readonly string[]): Agent {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-/** Runs the CLI to completion. */
-async function run(
-  args: readonly string[],
-  timeoutMs = 10_000,
-): Promise<{ code: number | null; out: string; err: string }> {
-  const p = start(args);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
-  const { code } = await p.exited;
-  clearTimeout(timer);
-  return { code, out: p.stdout(), err: p.stderr() };
-}
-
-/** A port free for both TCP and UDP on `host` (memberlist uses the same number for both). */
-async function freePort(host: string): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, host, () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, host, () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -104,14 +43,14 @@ function logLines(stderr: string): { level: number; msg: string; [k: string]: un
 }
 
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  killAllCli();
 });
 
 describe('two agents on loopback', () => {
   const A = '127.0.0.51';
   const B = '127.0.0.52';
-  let a: Agent;
-  let b: Agent;
+  let a: CliProcess;
+  let b: CliProcess;
   let aPort: number;
   let bPort: number;
   let aHttp: string;

@@ -6,79 +6,19 @@
  * (primary key, bad keys, bad bodies) that change nothing, labels, the verify switches, keygen —
  * plus the key and keyring-file helpers in-process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, freePort, killAllCli, run, start } from './support/cli-process.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'memberlist-agent-keys-'));
 import { parseAgentFlags } from '../src/agent/agent-flags.ts';
 import { startingKeys } from '../src/agent/agent-keyring.ts';
 import { FlagError } from '../src/agent/flags.ts';
 import { KeyError, keyText, parseKey } from '../src/agent/key-text.ts';
 import { KeyringFileError, readKeyringFile, writeKeyringFile } from '../src/agent/keyring-file.ts';
 import type { MembersDocument } from '../src/agent/members-document.ts';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const children = new Set<ChildProcess>();
-const dir = mkdtempSync(join(tmpdir(), 'memberlist-agent-keys-'));
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(args: readonly string[]): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-/** Runs the CLI to completion. */
-async function run(
-  args: readonly string[],
-  timeoutMs = 10_000,
-): Promise<{ code: number | null; out: string; err: string }> {
-  const p = start(args);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
-  const { code } = await p.exited;
-  clearTimeout(timer);
-  return { code, out: p.stdout(), err: p.stderr() };
-}
-
-/** A port free for both TCP and UDP on `host` (memberlist uses the same number for both). */
-async function freePort(host: string): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, host, () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, host, () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -129,7 +69,7 @@ function expectOneLineError(r: { out: string; err: string }, message: RegExp): v
 }
 
 interface AgentAt {
-  readonly proc: Proc;
+  readonly proc: CliProcess;
   readonly host: string;
   readonly port: number;
   readonly http: string;
@@ -178,7 +118,7 @@ async function failedJoin(name: string, host: string, seed: AgentAt, extra: read
 }
 
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  killAllCli();
   rmSync(dir, { recursive: true, force: true });
 });
 
