@@ -2,7 +2,6 @@
  * The flags of `memberlist-ts agent`, their defaults, and their validation into AgentOptions.
  * Kept free of heavy imports so a bad flag is reported before the node runtime loads.
  */
-import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import type { Profile } from '../core/config.ts';
 import { MAX_META_BYTES } from '../wire/limits.ts';
@@ -14,7 +13,7 @@ import {
   parseDuration,
   parseHostPort,
   parseJoinAddress,
-  translateParseArgsError,
+  parseFlags,
 } from './flags.ts';
 import { parseKey } from './key-text.ts';
 
@@ -59,33 +58,23 @@ export interface AgentOptions {
  * KeyError (exit 1, like every bad key) for an --encrypt value that is not a key.
  */
 export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: withBooleanValues(args),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        node: { type: 'string' },
-        bind: { type: 'string' },
-        advertise: { type: 'string' },
-        join: { type: 'string', multiple: true },
-        'join-timeout': { type: 'string' },
-        profile: { type: 'string' },
-        meta: { type: 'string' },
-        http: { type: 'string' },
-        'log-level': { type: 'string' },
-        encrypt: { type: 'string' },
-        'keyring-file': { type: 'string' },
-        label: { type: 'string' },
-        'verify-incoming': { type: 'string' },
-        'verify-outgoing': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw translateParseArgsError(err);
-  }
+  const values = parseFlags(withBooleanValues(args), {
+    node: { type: 'string' },
+    bind: { type: 'string' },
+    advertise: { type: 'string' },
+    join: { type: 'string', multiple: true },
+    'join-timeout': { type: 'string' },
+    profile: { type: 'string' },
+    meta: { type: 'string' },
+    http: { type: 'string' },
+    'log-level': { type: 'string' },
+    encrypt: { type: 'string' },
+    'keyring-file': { type: 'string' },
+    label: { type: 'string' },
+    'verify-incoming': { type: 'string' },
+    'verify-outgoing': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
 
   const node = values.node ?? hostname();

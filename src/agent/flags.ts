@@ -4,12 +4,25 @@
  * parseArgs errors into messages that name the flag, and the value parsers (IP:PORT, join
  * address, Go-style duration, one-of-a-set, true/false).
  */
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { splitHostPort } from '../net/ip.ts';
 
 /** A bad command line. The message names the flag; the CLI prints it and exits with code 2. */
 export class FlagError extends Error {
   override readonly name = 'FlagError';
+}
+
+/**
+ * parseArgs in strict mode with no positionals, its errors turned into FlagErrors that name the
+ * flag: the one way every command parses its flags.
+ */
+export function parseFlags<const O extends ParseArgsOptionsConfig>(args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], strict: true, allowPositionals: false, options }).values;
+  } catch (err) {
+    throw translateParseArgsError(err);
+  }
 }
 
 export interface HostPort {

@@ -5,10 +5,9 @@
  * one line naming the flag, exit 1. Refusals from the agent are reported the same way.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { DEFAULT_HTTP } from './agent-flags.ts';
 import { type KeyringChange, type KeyringDocument, KEYRING_CHANGES } from './agent-keyring.ts';
-import { FlagError, type HostPort, parseChoice, parseHostPort, translateParseArgsError } from './flags.ts';
+import { FlagError, type HostPort, parseChoice, parseHostPort, parseFlags } from './flags.ts';
 import { agentUrl, errorOf, requestAgent } from './http-client.ts';
 import { KEY_SIZES, parseKey } from './key-text.ts';
 
@@ -23,25 +22,15 @@ export interface KeysOptions {
 
 /** Parses the arguments after `keys`. Returns 'help' for -h/--help; throws FlagError or KeyError. */
 export function parseKeysFlags(args: readonly string[]): KeysOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        install: { type: 'string' },
-        use: { type: 'string' },
-        remove: { type: 'string' },
-        list: { type: 'boolean' },
-        http: { type: 'string' },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw translateParseArgsError(err);
-  }
+  const values = parseFlags(args, {
+    install: { type: 'string' },
+    use: { type: 'string' },
+    remove: { type: 'string' },
+    list: { type: 'boolean' },
+    http: { type: 'string' },
+    format: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   const actions = KEYRING_CHANGES.filter((k) => values[k] !== undefined).map((k) => `--${k}`);
   if (values.list === true) actions.push('--list');
@@ -122,17 +111,7 @@ const KEYGEN_SIZES = KEY_SIZES.map(String) as readonly string[];
 
 /** Parses the arguments after `keygen`: the key size in bytes (default 32), or 'help'. */
 export function parseKeygenFlags(args: readonly string[]): number | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: { bytes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    throw translateParseArgsError(err);
-  }
+  const values = parseFlags(args, { bytes: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help === true) return 'help';
   return Number(parseChoice('--bytes', values.bytes ?? '32', KEYGEN_SIZES));
 }

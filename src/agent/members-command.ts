@@ -2,9 +2,8 @@
  * `memberlist-ts members`: asks a running agent's HTTP API for GET /v1/members and prints the
  * document as JSON (unchanged) or as an aligned table. Resolves to the exit code.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_HTTP } from './agent-flags.ts';
-import { type HostPort, parseChoice, parseHostPort, translateParseArgsError } from './flags.ts';
+import { type HostPort, parseChoice, parseHostPort, parseFlags } from './flags.ts';
 import { agentUrl, requestAgent } from './http-client.ts';
 import { parseMembersDocument } from './members-document.ts';
 import { renderMembersTable } from './members-table.ts';
@@ -18,21 +17,11 @@ export interface MembersOptions {
 
 /** Parses the arguments after `members`. Returns 'help' for -h/--help; throws FlagError. */
 export function parseMembersFlags(args: readonly string[]): MembersOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        http: { type: 'string' },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw translateParseArgsError(err);
-  }
+  const values = parseFlags(args, {
+    http: { type: 'string' },
+    format: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   return {
     http: parseHostPort('--http', values.http ?? DEFAULT_HTTP),
