@@ -113,7 +113,11 @@ export class Prober {
     this.acks.register(seqNo, sent + probeInterval, {
       onAck: (payload, receivedAt) => {
         if (run.direct) {
-          this.ctx.delegates.ping?.notifyPingComplete(toNode(node), receivedAt - sent, payload ?? new Uint8Array(0));
+          this.ctx.delegates.ping?.notifyPingComplete(
+            toNode(node),
+            receivedAt - sent,
+            payload === null ? new Uint8Array(0) : payload.slice(),
+          );
         }
         this.finish(run, -1);
       },

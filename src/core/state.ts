@@ -28,6 +28,14 @@ import { suspicionTimeout } from './timing.ts';
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A copy of bytes to keep in the member table: decoded byte fields are views into the datagram
+ * or stream they came from, which must not stay alive for as long as the member does.
+ */
+function own(b: Uint8Array | null): Uint8Array {
+  return b === null || b.length === 0 ? EMPTY : b.slice();
+}
+
 export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {
   const x = a ?? EMPTY;
   const y = b ?? EMPTY;
@@ -156,9 +164,9 @@ export class MemberState {
       }
       state = {
         name: a.node,
-        addr: a.addr ?? EMPTY,
+        addr: own(a.addr),
         port: a.port,
-        meta: a.meta,
+        meta: a.meta === null ? null : own(a.meta),
         incarnation: 0,
         state: NodeStateCode.Dead,
         stateChange: Number.NEGATIVE_INFINITY,
@@ -200,8 +208,8 @@ export class MemberState {
       this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts.notify);
       if (vsn.length >= 6) state.vsn = vsn.slice(0, 6);
       state.incarnation = a.incarnation;
-      state.meta = a.meta;
-      state.addr = a.addr ?? EMPTY;
+      state.meta = a.meta === null ? null : own(a.meta);
+      state.addr = own(a.addr);
       state.port = a.port;
       if (state.state !== NodeStateCode.Alive) {
         state.state = NodeStateCode.Alive;

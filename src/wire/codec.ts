@@ -42,12 +42,23 @@ export type DecodedMessage = { [T in StructMessageType]: { type: T; body: BodyOf
 
 const scratch = new MsgpackWriter(1024);
 
+/**
+ * A copy in memory from Node's allocation pool: allocating a fresh backing store for every small
+ * message costs more than encoding it.
+ */
+function pooledCopy(b: Uint8Array): Uint8Array {
+  const pooled = Buffer.allocUnsafe(b.length);
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, b.length);
+  out.set(b);
+  return out;
+}
+
 /** Encodes `[type][body]` exactly as Go memberlist's encode() does. */
 export function encodeMessage<T extends StructMessageType>(type: T, body: BodyOf<T>): Uint8Array {
   scratch.reset();
   scratch.byte(type);
   (bodyCodecs[type] as unknown as StructCodec<BodyOf<T>>).encode(scratch, body);
-  return scratch.bytes().slice();
+  return pooledCopy(scratch.bytes());
 }
 
 export function isStructMessageType(type: number): type is StructMessageType {

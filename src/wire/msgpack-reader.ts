@@ -16,13 +16,19 @@ export class MsgpackReader {
   readonly buf: Uint8Array;
   pos: number;
   private readonly end: number;
-  private readonly view: DataView;
+  /** Created on first use: most messages never need it (only 8-byte and signed integers do). */
+  private viewCache: DataView | undefined;
+
+  private get view(): DataView {
+    this.viewCache ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.viewCache;
+  }
 
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
     this.buf = buf;
     this.pos = start;
     this.end = end;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.viewCache = undefined;
   }
 
   get remaining(): number {
@@ -46,16 +52,18 @@ export class MsgpackReader {
 
   private u16(): number {
     this.need(2, 'u16');
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p] << 8) | b[p + 1];
   }
 
   private u32(): number {
     this.need(4, 'u32');
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
 
   /**
@@ -212,11 +220,14 @@ export class MsgpackReader {
     return { start, len };
   }
 
-  /** A Go []byte field: a copy of the bytes, or null for nil. */
+  /**
+   * A Go []byte field, or null for nil. The bytes are a *view* into the input (no copy): callers
+   * that keep them longer than the input must copy them.
+   */
   bytesOrNil(): Uint8Array | null {
     const r = this.rawRange();
     if (r === null || r instanceof Uint8Array) return r;
-    return this.buf.slice(r.start, r.start + r.len);
+    return this.buf.subarray(r.start, r.start + r.len);
   }
 
   /** A Go string field, decoded as UTF-8 (nil → ""). */
