@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, freePort, killAllCli, run, start } from './support/cli-process.ts';
+import { eventually } from './support/eventually.ts';
 import { parseAgentFlags } from '../src/agent/agent-flags.ts';
 import { FlagError, parseDuration, parseHostPort, parseJoinAddress } from '../src/agent/flags.ts';
 import type { MembersDocument } from '../src/agent/members-document.ts';
@@ -16,19 +17,6 @@ async function getJson(url: string): Promise<unknown> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   return res.json();
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function b64(text: string): string {

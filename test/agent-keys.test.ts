@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, freePort, killAllCli, run, start } from './support/cli-process.ts';
+import { eventually } from './support/eventually.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'memberlist-agent-keys-'));
 import { parseAgentFlags } from '../src/agent/agent-flags.ts';
@@ -29,19 +30,6 @@ async function getJson(url: string): Promise<unknown> {
 async function post(url: string, body: string): Promise<{ status: number; doc: { error?: string } }> {
   const res = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(2000) });
   return { status: res.status, doc: (await res.json()) as { error?: string } };
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function logLines(stderr: string): { level: number; msg: string; [k: string]: unknown }[] {
