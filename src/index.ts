@@ -49,3 +49,4 @@ export { decryptPayload, encryptPayload } from './wire/security.ts';
 export type { EncryptionVersion } from './wire/security.ts';
 export type { WireSecurity } from './wire/wire-security.ts';
 export { NO_SECURITY } from './wire/wire-security.ts';
+export * from './serf/index.ts';

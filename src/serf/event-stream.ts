@@ -1,0 +1,87 @@
+/**
+ * Delivery of Serf events to the application: each event leaves the protocol's call stack (a
+ * microtask), passes the optional user-event and member-event coalescers, then reaches the
+ * listeners and every open async iterator.
+ */
+import { Coalescer, MemberCoalesceStrategy, UserCoalesceStrategy } from './coalesce.ts';
+import type { SerfEvent } from './events.ts';
+
+export interface CoalesceConfig {
+  readonly coalescePeriod: number;
+  readonly quiescentPeriod: number;
+  readonly userCoalescePeriod: number;
+  readonly userQuiescentPeriod: number;
+}
+
+export class EventStream {
+  private readonly pipeline: (e: SerfEvent) => void;
+  private readonly coalescers: Coalescer[] = [];
+  private readonly iterators = new Set<(e: SerfEvent | null) => void>();
+  private closed = false;
+
+  /** `emit` hands a delivered event to the listeners. */
+  constructor(c: CoalesceConfig, emit: (e: SerfEvent) => void) {
+    let sink = (e: SerfEvent): void => {
+      for (const push of this.iterators) push(e);
+      emit(e);
+    };
+    if (c.coalescePeriod > 0 && c.quiescentPeriod > 0) {
+      const member = new Coalescer(new MemberCoalesceStrategy(), c.coalescePeriod, c.quiescentPeriod, sink);
+      this.coalescers.push(member);
+      sink = (e) => member.push(e);
+    }
+    if (c.userCoalescePeriod > 0 && c.userQuiescentPeriod > 0) {
+      const next = sink;
+      const user = new Coalescer(new UserCoalesceStrategy(), c.userCoalescePeriod, c.userQuiescentPeriod, next);
+      this.coalescers.push(user);
+      sink = (e) => user.push(e);
+    }
+    this.pipeline = sink;
+  }
+
+  /** Queues an event for delivery after the current call stack. */
+  push(e: SerfEvent): void {
+    queueMicrotask(() => {
+      if (!this.closed) this.pipeline(e);
+    });
+  }
+
+  /** Every event from now until close, as an async iterator. */
+  iterator(): AsyncIterableIterator<SerfEvent> {
+    const queue: (SerfEvent | null)[] = [];
+    let wake: (() => void) | undefined;
+    const push = (e: SerfEvent | null): void => {
+      queue.push(e);
+      wake?.();
+    };
+    this.iterators.add(push);
+    if (this.closed) push(null);
+    const done = (): IteratorResult<SerfEvent> => {
+      this.iterators.delete(push);
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<SerfEvent> = {
+      next: async () => {
+        while (queue.length === 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = undefined;
+        }
+        const e = queue.shift();
+        return e === null || e === undefined ? done() : { done: false, value: e };
+      },
+      return: async () => done(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Delivers what the coalescers hold, then ends every iterator; later events are dropped. */
+  close(): void {
+    if (this.closed) return;
+    for (const c of this.coalescers) c.flush();
+    this.closed = true;
+    for (const push of this.iterators) push(null);
+  }
+}
