@@ -119,12 +119,12 @@ describe('a mixed cluster of 3 TS and 3 Go nodes', () => {
     await ts[2].ml.leave({ timeout: 5_000 });
     await ts[2].ml.shutdown();
     for (const g of go)
-      await g.waitFor((e) => e.event === 'leave' && e.node.name === 'm-ts3' && e.node.state === 'left', 10_000);
+      await g.waitFor((e) => e.event === 'leave' && e.node.name === 'm-ts3' && e.node.state === 'left', 25_000);
     await go[2].command({ cmd: 'leave', timeoutMs: 5_000 });
     await go[2].stop();
     await eventually(
       () => ts.slice(0, 2).every((t) => t.ml.allMembers().find((m) => m.name === 'm-go3')?.state === 'left'),
-      10_000,
+      25_000,
       'TS nodes to record m-go3 as left',
     );
     // m-ts3's leave reached the Go nodes first; gossip (or push/pull, 15 s here) brings it to all.
@@ -133,7 +133,7 @@ describe('a mixed cluster of 3 TS and 3 Go nodes', () => {
       25_000,
       'TS nodes to record m-ts3 as left',
     );
-  }, 90_000);
+  }, 150_000);
 
   it('a killed Go node is declared dead by the TS nodes within the suspicion bounds', async () => {
     const killedAt = Date.now();
