@@ -27,6 +27,7 @@ import { ipFromString, joinHostPort, splitHostPort } from './net/ip.ts';
 import { NetTransport } from './transport/net-transport.ts';
 import { requestOverStream, serveConnection } from './transport/stream-exchange.ts';
 import { DropLog, dropReasonOf } from './observe/drop-log.ts';
+import { Subscriptions } from './util/subscriptions.ts';
 import { Keyring } from './wire/keyring.ts';
 import { MAX_PUSH_PULL_REQUESTS } from './wire/limits.ts';
 import { MessageType } from './wire/messages.ts';
@@ -70,7 +71,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
   private timerAt = Infinity;
   private closed = false;
   private inboundPushPulls = 0;
-  private readonly iterators = new Set<(e: MemberEvent | null) => void>();
+  private readonly subscribers = new Subscriptions<MemberEvent>();
   /** Input dropped on purpose, counted by reason (security drops, malformed input, stalls). */
   readonly drops: DropLog;
 
@@ -256,7 +257,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
   private publish(type: MemberEvent['type'], node: Node, user: ((n: Node) => void) | undefined): void {
     user?.(node);
     this.emit(type, node);
-    for (const push of this.iterators) push({ type, node });
+    this.subscribers.publish({ type, node });
   }
 
   // ---- API ------------------------------------------------------------------------------------
@@ -408,33 +409,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
    * down (or the loop breaks).
    */
   memberEvents(): AsyncIterableIterator<MemberEvent> {
-    const queue: (MemberEvent | null)[] = [];
-    let wake: (() => void) | undefined;
-    const push = (e: MemberEvent | null): void => {
-      queue.push(e);
-      wake?.();
-    };
-    this.iterators.add(push);
-    if (this.closed) push(null);
-    const done = (): IteratorResult<MemberEvent> => {
-      this.iterators.delete(push);
-      return { done: true, value: undefined };
-    };
-    const iterator: AsyncIterableIterator<MemberEvent> = {
-      next: async () => {
-        while (queue.length === 0) {
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-          wake = undefined;
-        }
-        const e = queue.shift();
-        return e === null || e === undefined ? done() : { done: false, value: e };
-      },
-      return: async () => done(),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return this.subscribers.iterator();
   }
 
   /** Stops everything without telling anyone (peers will notice the failure). */
@@ -443,7 +418,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.core.shutdown();
-    for (const push of this.iterators) push(null);
+    this.subscribers.end();
     await this.transport.close();
   }
 

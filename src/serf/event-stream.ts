@@ -3,6 +3,7 @@
  * microtask), passes the optional user-event and member-event coalescers, then reaches the
  * listeners and every open async iterator.
  */
+import { Subscriptions } from '../util/subscriptions.ts';
 import { Coalescer, MemberCoalesceStrategy, UserCoalesceStrategy } from './coalesce.ts';
 import type { SerfEvent } from './events.ts';
 
@@ -16,13 +17,13 @@ export interface CoalesceConfig {
 export class EventStream {
   private readonly pipeline: (e: SerfEvent) => void;
   private readonly coalescers: Coalescer[] = [];
-  private readonly iterators = new Set<(e: SerfEvent | null) => void>();
+  private readonly subscribers = new Subscriptions<SerfEvent>();
   private closed = false;
 
   /** `emit` hands a delivered event to the listeners. */
   constructor(c: CoalesceConfig, emit: (e: SerfEvent) => void) {
     let sink = (e: SerfEvent): void => {
-      for (const push of this.iterators) push(e);
+      this.subscribers.publish(e);
       emit(e);
     };
     if (c.coalescePeriod > 0 && c.quiescentPeriod > 0) {
@@ -48,33 +49,7 @@ export class EventStream {
 
   /** Every event from now until close, as an async iterator. */
   iterator(): AsyncIterableIterator<SerfEvent> {
-    const queue: (SerfEvent | null)[] = [];
-    let wake: (() => void) | undefined;
-    const push = (e: SerfEvent | null): void => {
-      queue.push(e);
-      wake?.();
-    };
-    this.iterators.add(push);
-    if (this.closed) push(null);
-    const done = (): IteratorResult<SerfEvent> => {
-      this.iterators.delete(push);
-      return { done: true, value: undefined };
-    };
-    const iterator: AsyncIterableIterator<SerfEvent> = {
-      next: async () => {
-        while (queue.length === 0) {
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-          wake = undefined;
-        }
-        const e = queue.shift();
-        return e === null || e === undefined ? done() : { done: false, value: e };
-      },
-      return: async () => done(),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return this.subscribers.iterator();
   }
 
   /** Delivers what the coalescers hold, then ends every iterator; later events are dropped. */
@@ -82,6 +57,6 @@ export class EventStream {
     if (this.closed) return;
     for (const c of this.coalescers) c.flush();
     this.closed = true;
-    for (const push of this.iterators) push(null);
+    this.subscribers.end();
   }
 }
