@@ -11,7 +11,15 @@ import { decodeCompound, encodeCompound } from '../src/wire/compound.ts';
 import { codecsByName } from '../src/wire/messages.ts';
 import { MsgpackReader } from '../src/wire/msgpack-reader.ts';
 import { MsgpackWriter } from '../src/wire/msgpack-writer.ts';
-import { type BenchResult, msArg, opsPerSec, printResults, roundTrip, runGoBench } from './bench-support.ts';
+import {
+  type BenchResult,
+  msArg,
+  rateResult,
+  opsPerSec,
+  printResults,
+  roundTrip,
+  runGoBench,
+} from './bench-support.ts';
 
 const codecs = codecsByName;
 
@@ -56,15 +64,7 @@ for (const g of go.results) {
   const tsEnc = opsPerSec(ms, enc);
   const tsDec = opsPerSec(ms, dec);
   const tsRt = roundTrip(tsEnc, tsDec);
-  results.push({
-    name: `codec.${g.name}`,
-    unit: 'round trips/s',
-    ts: tsRt,
-    go: g.roundTripOps,
-    ratio: tsRt / g.roundTripOps,
-    target: 2,
-    met: tsRt / g.roundTripOps >= 2,
-  });
+  results.push(rateResult(`codec.${g.name}`, 'round trips/s', tsRt, g.roundTripOps, 2));
 }
 
 printResults(results, { go: go.go, library });

@@ -9,7 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import { compressMessage, decompressMessage } from '../src/wire/compress.ts';
 import { decryptPayload, encryptPayload } from '../src/wire/security.ts';
-import { type BenchResult, msArg, opsPerSec, printResults, roundTrip, runGoBench } from './bench-support.ts';
+import {
+  type BenchResult,
+  msArg,
+  rateResult,
+  opsPerSec,
+  printResults,
+  roundTrip,
+  runGoBench,
+} from './bench-support.ts';
 
 const ms = msArg(300);
 const results: BenchResult[] = [];
@@ -34,15 +42,7 @@ for (const g of runGoBench('crypto', ms).results) {
   notes.push(
     `${g.name}: node:crypto ${Math.round(ours)} vs @noble/ciphers ${Math.round(noble)} seal+open/s (${(ours / noble).toFixed(1)}×)`,
   );
-  results.push({
-    name: `${g.name}.seal+open`,
-    unit: 'round trips/s',
-    ts: ours,
-    go: g.roundTripOps,
-    ratio: ours / g.roundTripOps,
-    target: 1,
-    met: ours >= g.roundTripOps,
-  });
+  results.push(rateResult(`${g.name}.seal+open`, 'round trips/s', ours, g.roundTripOps, 1));
 }
 
 for (const g of runGoBench('lzw', ms).results) {
@@ -52,15 +52,7 @@ for (const g of runGoBench('lzw', ms).results) {
     opsPerSec(ms, () => compressMessage(pkt)),
     opsPerSec(ms, () => decompressMessage(c)),
   );
-  results.push({
-    name: `${g.name}.compress+decompress`,
-    unit: 'round trips/s',
-    ts: ours,
-    go: g.roundTripOps,
-    ratio: ours / g.roundTripOps,
-    target: 1,
-    met: ours >= g.roundTripOps,
-  });
+  results.push(rateResult(`${g.name}.compress+decompress`, 'round trips/s', ours, g.roundTripOps, 1));
 }
 
 printResults(results, { notes });

@@ -17,6 +17,12 @@ export interface BenchResult {
   met: boolean;
 }
 
+/** A rate measured on both sides; the ratio and whether the target is met follow from it. */
+export function rateResult(name: string, unit: string, ts: number, go: number, target: number): BenchResult {
+  const ratio = ts / go;
+  return { name, unit, ts, go, ratio, target, met: ratio >= target };
+}
+
 /** Calls per second of `fn`, measured for about `ms` milliseconds after a warm-up. */
 export function opsPerSec(ms: number, fn: () => void): number {
   for (let i = 0; i < 2000; i++) fn();
