@@ -18,6 +18,7 @@ import {
 } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
 import { MsgpackWriter } from './msgpack-writer.ts';
+import { copyOutput } from './pool.ts';
 import type { StructCodec } from './schema.ts';
 
 const bodyCodecs = {
@@ -42,23 +43,22 @@ export type DecodedMessage = { [T in StructMessageType]: { type: T; body: BodyOf
 
 const scratch = new MsgpackWriter(1024);
 
-/**
- * A copy in memory from Node's allocation pool: allocating a fresh backing store for every small
- * message costs more than encoding it.
- */
-function pooledCopy(b: Uint8Array): Uint8Array {
-  const pooled = Buffer.allocUnsafe(b.length);
-  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, b.length);
-  out.set(b);
-  return out;
-}
-
 /** Encodes `[type][body]` exactly as Go memberlist's encode() does. */
 export function encodeMessage<T extends StructMessageType>(type: T, body: BodyOf<T>): Uint8Array {
-  scratch.reset();
-  scratch.byte(type);
+  scratch.buf[0] = type; // the scratch buffer always has room for the type byte
+  scratch.pos = 1;
   (bodyCodecs[type] as unknown as StructCodec<BodyOf<T>>).encode(scratch, body);
-  return pooledCopy(scratch.bytes());
+  return copyOutput(scratch.bytes());
+}
+
+/**
+ * Encodes a struct alone, with no type byte (as a push/pull node state travels, or a header
+ * followed by a payload), into a new buffer of exactly its length.
+ */
+export function encodeStruct<B extends object>(codec: StructCodec<B>, body: B): Uint8Array {
+  scratch.pos = 0;
+  codec.encode(scratch, body);
+  return copyOutput(scratch.bytes());
 }
 
 export function isStructMessageType(type: number): type is StructMessageType {

@@ -5,31 +5,32 @@
 import { ConfigError, DecodeError } from '../errors.ts';
 import { MAX_COMPOUND_PART_BYTES, MAX_COMPOUND_PARTS } from './limits.ts';
 import { MessageType } from './messages.ts';
+import { allocOutput } from './pool.ts';
 
 export function encodeCompound(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length > MAX_COMPOUND_PARTS) {
-    throw new ConfigError(`compound: ${parts.length} parts, at most ${MAX_COMPOUND_PARTS}`);
+  const count = parts.length;
+  if (count > MAX_COMPOUND_PARTS) {
+    throw new ConfigError(`compound: ${count} parts, at most ${MAX_COMPOUND_PARTS}`);
   }
-  let size = 2 + 2 * parts.length;
-  for (const p of parts) {
-    if (p.length > MAX_COMPOUND_PART_BYTES) {
-      throw new ConfigError(`compound: part of ${p.length} bytes, at most ${MAX_COMPOUND_PART_BYTES}`);
+  let size = 2 + 2 * count;
+  for (let i = 0; i < count; i++) {
+    const n = parts[i].length;
+    if (n > MAX_COMPOUND_PART_BYTES) {
+      throw new ConfigError(`compound: part of ${n} bytes, at most ${MAX_COMPOUND_PART_BYTES}`);
     }
-    size += p.length;
+    size += n;
   }
-  // Every byte is written below, so skip zero-filling (a view into Node's allocation pool).
-  const pooled = Buffer.allocUnsafe(size);
-  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, size);
+  const out = allocOutput(size);
   out[0] = MessageType.Compound;
-  out[1] = parts.length;
-  let lenAt = 2;
-  let at = 2 + 2 * parts.length;
-  for (const p of parts) {
-    out[lenAt] = p.length >> 8;
-    out[lenAt + 1] = p.length & 0xff;
-    lenAt += 2;
+  out[1] = count;
+  let at = 2 + 2 * count;
+  for (let i = 0; i < count; i++) {
+    const p = parts[i];
+    const n = p.length;
+    out[2 + 2 * i] = n >>> 8;
+    out[3 + 2 * i] = n;
     out.set(p, at);
-    at += p.length;
+    at += n;
   }
   return out;
 }
@@ -51,12 +52,18 @@ export function decodeCompound(body: Uint8Array): { parts: Uint8Array[]; truncat
   if (body.length < 1) throw new DecodeError('truncated', 'compound: missing part count');
   const count = body[0];
   if (body.length < 1 + 2 * count) throw new DecodeError('truncated', 'compound: truncated length slice');
-  const parts: Uint8Array[] = [];
+  const parts = new Array<Uint8Array>(count);
+  const buffer = body.buffer;
+  const base = body.byteOffset;
   let at = 1 + 2 * count;
   for (let i = 0; i < count; i++) {
     const len = (body[1 + 2 * i] << 8) | body[2 + 2 * i];
-    if (body.length - at < len) return { parts, truncated: count - i };
-    parts.push(body.subarray(at, at + len));
+    if (body.length - at < len) {
+      parts.length = i;
+      return { parts, truncated: count - i };
+    }
+    // A view made from the buffer directly: subarray() costs more (it looks up a species).
+    parts[i] = new Uint8Array(buffer, base + at, len);
     at += len;
   }
   return { parts, truncated: 0 };

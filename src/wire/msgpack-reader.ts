@@ -8,14 +8,26 @@
 import { DecodeError } from '../errors.ts';
 
 const utf8 = new TextDecoder('utf-8');
+const EMPTY = new Uint8Array(0);
 
 /** Nesting allowed inside skipped (unknown) values; deeper input is rejected, never recursed. */
 const MAX_SKIP_DEPTH = 32;
 
+/** `rawLength()` results that are not a length. */
+const RAW_NIL = -1;
+const RAW_COPY = -2;
+
 export class MsgpackReader {
   readonly buf: Uint8Array;
   pos: number;
-  private readonly end: number;
+  /** End of the readable input (exclusive). */
+  readonly end: number;
+  /** Start of the str/bin body `rawLength()` or `keyLength()` last found. */
+  rawStart = 0;
+  /** An array of small integers `rawLength()` accepted as a byte slice, copied. */
+  private rawCopy: Uint8Array = EMPTY;
+  /** Whether the container `containerCount()` last read is a map (else an array). */
+  lastIsMap = false;
   /** Created on first use: most messages never need it (only 8-byte and signed integers do). */
   private viewCache: DataView | undefined;
 
@@ -67,11 +79,11 @@ export class MsgpackReader {
   }
 
   /**
-   * Reads a container header. Returns the entry count and whether it is a map (else an array).
-   * `minEntryBytes` bounds the count by the remaining input so a forged count cannot make a
-   * caller loop or allocate.
+   * Reads a container header: returns the entry count and sets `lastIsMap`. The count is bounded
+   * by the remaining input (an entry takes at least one byte, a map entry two) so a forged count
+   * cannot make a caller loop or allocate.
    */
-  containerHeader(): { count: number; isMap: boolean } {
+  containerCount(): number {
     const b = this.u8();
     let count: number;
     let isMap: boolean;
@@ -100,7 +112,14 @@ export class MsgpackReader {
     if (minBytes > this.end - this.pos) {
       throw new DecodeError('truncated', `msgpack: container of ${count} entries exceeds the input`);
     }
-    return { count, isMap };
+    this.lastIsMap = isMap;
+    return count;
+  }
+
+  /** `containerCount()` as an object, for callers that read both at once. */
+  containerHeader(): { count: number; isMap: boolean } {
+    const count = this.containerCount();
+    return { count, isMap: this.lastIsMap };
   }
 
   /** True and consumes the byte if the next value is nil. */
@@ -193,31 +212,35 @@ export class MsgpackReader {
   }
 
   /**
-   * The [start, end) range of a str/bin value, or null for nil. Also accepts an array of small
-   * integers for a byte slice by returning a fresh copy.
+   * Reads the header of a str/bin value: returns its length, with the body at `rawStart` (already
+   * skipped); RAW_NIL for nil; RAW_COPY for an array of small integers (accepted for a byte slice),
+   * copied into `rawCopy`. The body is checked to be present.
    */
-  private rawRange(): { start: number; len: number } | null | Uint8Array {
-    const b = this.u8();
+  private rawLength(): number {
+    const p = this.pos;
+    if (p >= this.end) this.need(1, 'value');
+    const b = this.buf[p];
+    this.pos = p + 1;
     let len: number;
     if (b >= 0xa0 && b <= 0xbf) len = b & 0x1f;
-    else if (b === 0xc0) return null;
+    else if (b === 0xc0) return RAW_NIL;
     else if (b === 0xd9 || b === 0xc4) len = this.u8();
     else if (b === 0xda || b === 0xc5) len = this.u16();
     else if (b === 0xdb || b === 0xc6) len = this.u32();
     else if ((b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd) {
-      this.pos--;
-      const { count, isMap } = this.containerHeader();
-      if (isMap) throw new DecodeError('unexpected-type', 'msgpack: expected bytes, got a map');
+      this.pos = p;
+      const count = this.containerCount();
       const out = new Uint8Array(count);
       for (let i = 0; i < count; i++) out[i] = this.unsigned(0xff, 'byte');
-      return out;
+      this.rawCopy = out;
+      return RAW_COPY;
     } else {
       throw new DecodeError('unexpected-type', `msgpack: expected a string or bytes, got 0x${b.toString(16)}`);
     }
     this.need(len, 'string body');
-    const start = this.pos;
+    this.rawStart = this.pos;
     this.pos += len;
-    return { start, len };
+    return len;
   }
 
   /**
@@ -225,21 +248,22 @@ export class MsgpackReader {
    * that keep them longer than the input must copy them.
    */
   bytesOrNil(): Uint8Array | null {
-    const r = this.rawRange();
-    if (r === null || r instanceof Uint8Array) return r;
-    return this.buf.subarray(r.start, r.start + r.len);
+    const len = this.rawLength();
+    if (len === RAW_NIL) return null;
+    if (len === RAW_COPY) return this.rawCopy;
+    return this.buf.subarray(this.rawStart, this.rawStart + len);
   }
 
   /** A Go string field, decoded as UTF-8 (nil → ""). */
   string(): string {
-    const r = this.rawRange();
-    if (r === null) return '';
-    if (r instanceof Uint8Array) return utf8.decode(r);
-    const { start, len } = r;
+    const len = this.rawLength();
+    if (len === RAW_NIL) return '';
+    if (len === RAW_COPY) return utf8.decode(this.rawCopy);
+    const b = this.buf;
+    const start = this.rawStart;
     if (len < 32) {
       // ASCII fast path; falls back to the UTF-8 decoder on the first non-ASCII byte.
       let s = '';
-      const b = this.buf;
       for (let i = start; i < start + len; i++) {
         const c = b[i];
         if (c > 0x7f) return utf8.decode(b.subarray(start, start + len));
@@ -247,19 +271,23 @@ export class MsgpackReader {
       }
       return s;
     }
-    return utf8.decode(this.buf.subarray(start, start + len));
+    return utf8.decode(b.subarray(start, start + len));
   }
 
   /**
-   * Reads a map key and returns its byte range without copying; keys are compared byte-wise
-   * against the schema's field names.
+   * Reads a map key and returns its length, with its bytes at `rawStart` (not copied): keys are
+   * compared byte-wise against the schema's field names.
    */
+  keyLength(): number {
+    const len = this.rawLength();
+    if (len < 0) throw new DecodeError('unexpected-type', 'msgpack: map key is not a string');
+    return len;
+  }
+
+  /** `keyLength()` as a range object. */
   keyRange(): { start: number; len: number } {
-    const r = this.rawRange();
-    if (r === null || r instanceof Uint8Array) {
-      throw new DecodeError('unexpected-type', 'msgpack: map key is not a string');
-    }
-    return r;
+    const len = this.keyLength();
+    return { start: this.rawStart, len };
   }
 
   /** Skips one value of any type (unknown map keys). Bounded nesting, no allocation. */
@@ -271,8 +299,8 @@ export class MsgpackReader {
     if (b >= 0xa0 && b <= 0xbf) n = b & 0x1f;
     else if ((b >= 0x80 && b <= 0x9f) || b === 0xdc || b === 0xdd || b === 0xde || b === 0xdf) {
       this.pos--;
-      const { count, isMap } = this.containerHeader();
-      const items = isMap ? count * 2 : count;
+      const count = this.containerCount();
+      const items = this.lastIsMap ? count * 2 : count;
       for (let i = 0; i < items; i++) this.skip(depth + 1);
       return;
     } else {
