@@ -5,11 +5,19 @@
  * how fast a crash is detected, how many live nodes are wrongly declared dead, and the traffic per
  * node. Reproducible from --seed.
  *
- *   npm run simulate -- --nodes 1000 [--loss 0.05] [--seed 1] [--seconds 60] [--profile lan]
- *                       [--slow 10 --slow-delay 800] [--no-lifeguard] [--no-tcp-pings] [--compression] [--json]
+ *   npm run simulate -- --nodes 1000 [--loss 0.05] [--seed 1 | --seeds 1,2,3] [--seconds 60] [--profile lan]
+ *                       [--slow 10 --slow-delay 800] [--no-lifeguard] [--no-tcp-pings] [--compression]
+ *                       [--join | --converged] [--json]
+ *
+ * The cluster either forms by joining (every node joins through a few seeds; the default up to
+ * 200 nodes) or starts converged (every node already knows every member alive, as after a
+ * completed join, sharing one read-only member baseline; the default above 200 nodes, where N
+ * joins cost O(N²)). --seeds runs one simulation per seed, prints each, then the medians.
+ * --no-lifeguard is the SWIM baseline of the Lifeguard paper: no awareness, fixed suspicion
+ * timeout, no nacks, no buddy system.
  */
 import { profileConfig, type Profile, type ProtocolConfig } from '../src/core/config.ts';
-import { SimNetwork, type SimNode } from '../src/sim/network.ts';
+import { SimNetwork, type SimNode, type SimNodeOptions } from '../src/sim/network.ts';
 
 interface Options {
   nodes: number;
@@ -22,6 +30,10 @@ interface Options {
   lifeguard: boolean;
   compression: boolean;
   tcpPings: boolean;
+  /** Start converged instead of joining. */
+  converged: boolean;
+  /** Several seeds (--seeds a,b,c), else [seed]. */
+  seeds: number[];
   json: boolean;
 }
 
@@ -34,10 +46,14 @@ function parse(argv: string[]): Options {
     return v;
   };
   const i = argv.indexOf('--profile');
+  const nodes = get('--nodes', 1000);
+  const s = argv.indexOf('--seeds');
+  const seeds = s >= 0 ? argv[s + 1].split(',').map(Number) : [get('--seed', 1)];
+  if (seeds.some((x) => !Number.isInteger(x))) throw new Error('--seeds: a comma-separated list of integers');
   return {
-    nodes: get('--nodes', 1000),
+    nodes,
     loss: get('--loss', 0),
-    seed: get('--seed', 1),
+    seed: seeds[0],
     seconds: get('--seconds', 60),
     profile: (i >= 0 ? argv[i + 1] : 'lan') as Profile,
     slow: get('--slow', 0),
@@ -45,6 +61,8 @@ function parse(argv: string[]): Options {
     lifeguard: !argv.includes('--no-lifeguard'),
     compression: argv.includes('--compression'),
     tcpPings: !argv.includes('--no-tcp-pings'),
+    converged: argv.includes('--converged') || (nodes > 200 && !argv.includes('--join')),
+    seeds,
     json: argv.includes('--json'),
   };
 }
@@ -62,7 +80,10 @@ export interface SimulationResult {
   wallSeconds: number;
   dissemination: { p50: number; p99: number; p999: number; p9999: number };
   detection: { firstSuspect: number; deadByAll: number };
+  /** Live members declared dead, counted once per declaring node. */
   falsePositives: number;
+  /** Of those, about members that are not slow (not in the JSON document). */
+  falsePositivesHealthy: number;
   msgsPerNodePerSec: number;
   bytesPerNodePerSec: number;
   convergedAfter: number;
@@ -76,48 +97,66 @@ export function simulate(o: Options): SimulationResult {
     ...profile,
     enableCompression: o.compression,
     disableTcpPings: !o.tcpPings,
-    // Lifeguard off: no awareness scaling, no nacks, fixed suspicion timeout (as in the paper's baseline).
-    ...(o.lifeguard ? {} : { awarenessMaxMultiplier: 1, suspicionMaxTimeoutMult: 1 }),
+    // Lifeguard off: the SWIM baseline (no awareness, fixed suspicion timeout, no nacks, no buddy).
+    disableLifeguard: !o.lifeguard,
   };
+  metaVersion = 0;
   const updatedAt = new Map<string, number>();
   const falseDeaths: string[] = [];
+  /** Of those, the declarations about healthy (not slow) members. */
+  let healthyDeaths = 0;
+  const slowNames = new Set<string>();
   let crashed = '';
   let deadReports = 0;
   const names: string[] = [];
   for (let i = 0; i < o.nodes; i++) names.push(`node-${i}`);
-  for (const name of names) {
-    net.addNode({
-      name,
-      config,
-      delegates: {
-        delegate: { nodeMeta: () => (name === names[0] ? metaOf(net) : null) },
-        events: {
-          notifyUpdate: (n) => {
-            if (n.name === names[0] && !updatedAt.has(name)) updatedAt.set(name, net.now);
-          },
-          notifyLeave: (n) => {
-            if (n.state !== 'dead') return;
-            if (n.name === crashed) deadReports++;
-            else falseDeaths.push(`${name} declared ${n.name} dead`);
-          },
+  const nodeOptions = names.map((name): SimNodeOptions => ({
+    name,
+    config,
+    delegates: {
+      delegate: { nodeMeta: () => (name === names[0] ? metaOf(net) : null) },
+      events: {
+        notifyUpdate: (n) => {
+          if (n.name === names[0] && !updatedAt.has(name)) updatedAt.set(name, net.now);
+        },
+        notifyLeave: (n) => {
+          if (n.state !== 'dead') return;
+          if (n.name === crashed) deadReports++;
+          else {
+            falseDeaths.push(`${name} declared ${n.name} dead`);
+            if (!slowNames.has(n.name)) healthyDeaths++;
+          }
         },
       },
+    },
+  }));
+  let nodes: SimNode[];
+  if (o.converged) {
+    nodes = net.addConvergedNodes(nodeOptions);
+    // Settle: every probe and gossip ticker has passed its random first stagger.
+    net.runFor(2_000);
+  } else {
+    nodes = nodeOptions.map((opts) => net.addNode(opts));
+    // Join in waves through a few seeds, as a real rollout would.
+    const seeds = names.slice(0, Math.min(5, o.nodes));
+    names.forEach((name, i) => {
+      if (i === 0) return;
+      const seed = net.node(seeds[i % seeds.length] === name ? seeds[0] : seeds[i % seeds.length]);
+      net.at(Math.floor(i / 50) * 100, () =>
+        net.node(name).core.join([{ addr: seed.addr, name: seed.name }], () => {}),
+      );
     });
+    const converged = net.runUntilTrue(() => nodes.every((n) => n.core.numMembers() === o.nodes), 600_000, 500);
+    if (!converged) throw new Error(`cluster of ${o.nodes} did not converge in 600 simulated seconds`);
   }
-  // Join in waves through a few seeds, as a real rollout would.
-  const seeds = names.slice(0, Math.min(5, o.nodes));
-  names.forEach((name, i) => {
-    if (i === 0) return;
-    const seed = net.node(seeds[i % seeds.length] === name ? seeds[0] : seeds[i % seeds.length]);
-    net.at(Math.floor(i / 50) * 100, () => net.node(name).core.join([{ addr: seed.addr, name: seed.name }], () => {}));
-  });
-  const all = (): SimNode[] => names.map((n) => net.node(n));
-  const converged = net.runUntilTrue(() => all().every((n) => n.core.numMembers() === o.nodes), 600_000, 500);
-  if (!converged) throw new Error(`cluster of ${o.nodes} did not converge in 600 simulated seconds`);
+  const all = (): SimNode[] => nodes;
   const convergedAfter = net.now / 1000;
 
   // Slow members process everything late (the Lifeguard paper's scenario).
-  for (let i = 0; i < o.slow; i++) net.node(names[o.nodes - 1 - i]).processingDelay = o.slowDelay;
+  for (let i = 0; i < o.slow; i++) {
+    net.node(names[o.nodes - 1 - i]).processingDelay = o.slowDelay;
+    slowNames.add(names[o.nodes - 1 - i]);
+  }
   net.defaultLink = { loss: o.loss, latency: 1, jitter: 2 };
 
   const t0 = net.now;
@@ -171,6 +210,7 @@ export function simulate(o: Options): SimulationResult {
     },
     detection: { firstSuspect, deadByAll },
     falsePositives: falseDeaths.length,
+    falsePositivesHealthy: healthyDeaths,
     msgsPerNodePerSec: Math.round((packets / o.nodes / elapsed) * 100) / 100,
     bytesPerNodePerSec: Math.round(bytes / o.nodes / elapsed),
     convergedAfter,
@@ -182,26 +222,63 @@ function metaOf(_net: SimNetwork): Uint8Array {
   return new TextEncoder().encode(`v${metaVersion}`);
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 1000) / 1000;
+}
+
+function printText(o: Options, r: SimulationResult): void {
+  console.log(
+    `nodes ${r.nodes}, seed ${r.seed}, lifeguard ${o.lifeguard ? 'on' : 'off'}, loss ${o.loss}, slow ${o.slow}`,
+  );
+  console.log(
+    `${o.converged ? 'started converged' : `converged after ${r.convergedAfter} s (simulated)`}; measured ${r.simulatedSeconds} s in ${r.wallSeconds} s of wall time`,
+  );
+  console.log(
+    `dissemination of an update: p50 ${r.dissemination.p50} s, p99 ${r.dissemination.p99} s, p99.9 ${r.dissemination.p999} s, p99.99 ${r.dissemination.p9999} s`,
+  );
+  console.log(
+    `crash: first suspicion after ${r.detection.firstSuspect} s, dead by all after ${r.detection.deadByAll} s`,
+  );
+  console.log(
+    `false positives (live nodes declared dead, once per declaring node): ${r.falsePositives}, ${r.falsePositivesHealthy} of them about healthy (not slow) members`,
+  );
+  console.log(`traffic per node: ${r.msgsPerNodePerSec} packets/s, ${r.bytesPerNodePerSec} bytes/s`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const o = parse(process.argv.slice(2));
-  const r = simulate(o);
-  if (o.json) {
-    const { convergedAfter: _c, ...rest } = r;
-    process.stdout.write(`${JSON.stringify(rest)}\n`);
-  } else {
-    console.log(
-      `nodes ${r.nodes}, seed ${r.seed}, lifeguard ${o.lifeguard ? 'on' : 'off'}, loss ${o.loss}, slow ${o.slow}`,
-    );
-    console.log(
-      `converged after ${r.convergedAfter} s (simulated); measured ${r.simulatedSeconds} s in ${r.wallSeconds} s of wall time`,
-    );
-    console.log(
-      `dissemination of an update: p50 ${r.dissemination.p50} s, p99 ${r.dissemination.p99} s, p99.9 ${r.dissemination.p999} s, p99.99 ${r.dissemination.p9999} s`,
-    );
-    console.log(
-      `crash: first suspicion after ${r.detection.firstSuspect} s, dead by all after ${r.detection.deadByAll} s`,
-    );
-    console.log(`false positives (live nodes declared dead): ${r.falsePositives}`);
-    console.log(`traffic per node: ${r.msgsPerNodePerSec} packets/s, ${r.bytesPerNodePerSec} bytes/s`);
+  const results: SimulationResult[] = [];
+  for (const seed of o.seeds) {
+    const r = simulate({ ...o, seed });
+    results.push(r);
+    if (o.json) {
+      const { convergedAfter: _c, falsePositivesHealthy: _h, ...rest } = r;
+      process.stdout.write(`${JSON.stringify(rest)}\n`);
+    } else printText(o, r);
+  }
+  if (results.length > 1) {
+    // The medians over the seeds (false positives: the total).
+    const summary = {
+      seeds: o.seeds,
+      median: {
+        dissemination: { p9999: median(results.map((r) => r.dissemination.p9999)) },
+        detection: {
+          firstSuspect: median(results.map((r) => r.detection.firstSuspect)),
+          deadByAll: median(results.map((r) => r.detection.deadByAll)),
+        },
+        wallSeconds: median(results.map((r) => r.wallSeconds)),
+      },
+      falsePositives: results.reduce((a, r) => a + r.falsePositives, 0),
+      falsePositivesHealthy: results.reduce((a, r) => a + r.falsePositivesHealthy, 0),
+    };
+    if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else {
+      console.log(
+        `median over seeds ${o.seeds.join(',')}: dissemination p99.99 ${summary.median.dissemination.p9999} s, first suspicion ${summary.median.detection.firstSuspect} s, dead by all ${summary.median.detection.deadByAll} s; false positives in all: ${summary.falsePositives} (${summary.falsePositivesHealthy} about healthy members)`,
+      );
+    }
   }
 }

@@ -29,6 +29,12 @@ export interface ProtocolConfig {
   /** Per-node override of disableTcpPings. */
   disableTcpPingsForNode?: (name: string) => boolean;
   awarenessMaxMultiplier: number;
+  /**
+   * Turns every Lifeguard extension off, leaving the SWIM baseline of the Lifeguard paper: no
+   * awareness scaling, a fixed suspicion timeout (no confirmations), no nacks and no buddy system
+   * (a suspected member's ping does not carry the suspicion). Not in Go; for simulations.
+   */
+  disableLifeguard?: boolean;
   gossipInterval: number;
   gossipNodes: number;
   gossipToTheDeadTime: number;

@@ -19,9 +19,11 @@ import type { ProtocolConfig } from './config.ts';
 import type { CoreIO } from './core-io.ts';
 import type { Delegates } from './delegates.ts';
 import { gossipRound } from './gossip.ts';
+import type { MemberBaseline } from './member-baseline.ts';
 import { type Node, isDeadOrLeft, nodeAddress, toNode } from './node-state.ts';
 import { PacketSender, hostOf } from './packet-sender.ts';
 import { type SelfAddress, Prober } from './probe.ts';
+import { OverlayMemberTable } from './overlay-member-table.ts';
 import { PushPullSync } from './push-pull-sync.ts';
 import { MemberState, type ProtocolStats, type StateContext } from './state.ts';
 import { TimerQueue } from './timer-queue.ts';
@@ -35,6 +37,12 @@ export interface CoreOptions {
   readonly advertise: SelfAddress;
   /** Whether a keyring with keys is in use now (default: config.keys is not empty). */
   readonly encryptionEnabled?: () => boolean;
+  /**
+   * Simulations only: start as a member of an already converged cluster — knowing every member
+   * of `baseline` alive, ourselves included, with push/pull at a random phase of its scaled
+   * interval — instead of alone. The table is then an `OverlayMemberTable` over the shared baseline.
+   */
+  readonly baseline?: MemberBaseline;
 }
 
 export interface JoinTarget {
@@ -59,6 +67,7 @@ export class MemberlistCore {
   private readonly cidrs: readonly Cidr[];
   private advertise: SelfAddress;
   private running = false;
+  private readonly baseline: MemberBaseline | undefined;
 
   constructor(opts: CoreOptions) {
     this.config = opts.config;
@@ -66,7 +75,7 @@ export class MemberlistCore {
     this.delegates = opts.delegates ?? {};
     this.advertise = opts.advertise;
     this.cidrs = opts.config.cidrsAllowed.map(parseCidr);
-    this.awareness = new Awareness(opts.config.awarenessMaxMultiplier);
+    this.awareness = new Awareness(opts.config.disableLifeguard === true ? 1 : opts.config.awarenessMaxMultiplier);
     this.ctx = {
       config: this.config,
       io: this.io,
@@ -75,7 +84,11 @@ export class MemberlistCore {
       delegates: this.delegates,
       cidrs: this.cidrs,
     };
-    this.state = new MemberState(this.ctx);
+    this.baseline = opts.baseline;
+    this.state = new MemberState(
+      this.ctx,
+      opts.baseline === undefined ? undefined : new OverlayMemberTable(opts.baseline, this.io.random),
+    );
     this.acks = new AckRegistry(this.timers);
     this.sender = new PacketSender(
       this.config,
@@ -95,6 +108,26 @@ export class MemberlistCore {
   start(): void {
     if (this.running) return;
     this.running = true;
+    const known = this.state.table.get(this.config.name);
+    if (this.baseline !== undefined && known !== undefined) this.resume(known.incarnation);
+    else this.announce();
+    const { probeInterval, gossipInterval, gossipNodes, pushPullInterval } = this.config;
+    if (probeInterval > 0) this.every(probeInterval, () => this.prober.tick());
+    if (gossipInterval > 0 && gossipNodes > 0) {
+      this.every(gossipInterval, () => gossipRound(this.ctx, this.state, this.sender));
+    }
+    if (pushPullInterval > 0) {
+      // A node of a converged cluster has been running for a while: any phase of the scaled interval.
+      const first =
+        this.baseline === undefined
+          ? pushPullInterval
+          : pushPullScale(pushPullInterval, this.state.table.estimatedSize);
+      this.schedulePushPull(this.stagger(first));
+    }
+  }
+
+  /** Our first alive, incarnation 1, as a node that starts alone. */
+  private announce(): void {
     const meta = this.readMeta();
     this.state.aliveNode(
       {
@@ -107,12 +140,11 @@ export class MemberlistCore {
       },
       { bootstrap: true },
     );
-    const { probeInterval, gossipInterval, gossipNodes, pushPullInterval } = this.config;
-    if (probeInterval > 0) this.every(probeInterval, () => this.prober.tick());
-    if (gossipInterval > 0 && gossipNodes > 0) {
-      this.every(gossipInterval, () => gossipRound(this.ctx, this.state, this.sender));
-    }
-    if (pushPullInterval > 0) this.schedulePushPull(this.stagger(pushPullInterval));
+  }
+
+  /** Starting from a converged baseline that already holds us: nothing to announce. */
+  private resume(incarnation: number): void {
+    this.state.resumeIncarnation(incarnation);
   }
 
   /** Stops every timer; the node no longer sends anything. */

@@ -10,6 +10,8 @@ import { nodeAddress } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
 
 export function gossipRound(ctx: StateContext, state: MemberState, sender: PacketSender): void {
+  // Nothing queued: skip choosing targets (Go picks them first, then finds nothing to send).
+  if (!sender.mayHaveBroadcasts()) return;
   const { config, io } = ctx;
   const now = io.now();
   const targets = state.table.kRandom(config.gossipNodes, (n) => {

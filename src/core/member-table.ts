@@ -22,7 +22,26 @@ export function shuffle<T>(items: T[], random: Random): void {
   }
 }
 
-export class MemberTable {
+/**
+ * What the protocol needs of a node table. `MemberTable` is the one every real node uses; the
+ * simulator's large clusters use `OverlayMemberTable` (a shared baseline plus this node's
+ * differences), which is why entries are changed only after `own`.
+ */
+export interface Members {
+  get(name: string): NodeState | undefined;
+  getByHost(host: string): NodeState | undefined;
+  readonly size: number;
+  readonly estimatedSize: number;
+  all(): readonly NodeState[];
+  add(node: NodeState): void;
+  /** The entry of `node` that this node may change in place (the same object here). */
+  own(node: NodeState): NodeState;
+  nextProbeTarget(self: string, now: number, gossipToTheDeadTime: number): NodeState | undefined;
+  reset(now: number, gossipToTheDeadTime: number): void;
+  kRandom(k: number, exclude: (n: NodeState) => boolean): NodeState[];
+}
+
+export class MemberTable implements Members {
   private nodes: NodeState[] = [];
   private readonly byName = new Map<string, NodeState>();
   private probeIndex = 0;
@@ -62,6 +81,10 @@ export class MemberTable {
 
   all(): readonly NodeState[] {
     return this.nodes;
+  }
+
+  own(node: NodeState): NodeState {
+    return node;
   }
 
   /** Inserts a new member at a random position of the probe order. */

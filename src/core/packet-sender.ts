@@ -11,7 +11,7 @@ import type { BroadcastQueue } from './broadcast-queue.ts';
 import type { ProtocolConfig } from './config.ts';
 import type { CoreIO } from './core-io.ts';
 import type { Delegate } from './delegates.ts';
-import type { MemberTable } from './member-table.ts';
+import type { Members } from './member-table.ts';
 import { type NodeState, pmax } from './node-state.ts';
 
 /** Compound header: type byte + part count. */
@@ -28,7 +28,7 @@ export class PacketSender {
 
   private readonly io: CoreIO;
 
-  private readonly table: MemberTable;
+  private readonly table: Members;
 
   private readonly broadcasts: BroadcastQueue;
 
@@ -41,7 +41,7 @@ export class PacketSender {
 
     io: CoreIO,
 
-    table: MemberTable,
+    table: Members,
 
     broadcasts: BroadcastQueue,
 
@@ -87,6 +87,11 @@ export class PacketSender {
       avail -= encryptOverhead(this.encryptionVersion());
     const extra = this.getBroadcasts(COMPOUND_OVERHEAD, avail);
     this.rawSend(addr, name, extra.length === 0 ? msg : encodeCompound([msg, ...extra]));
+  }
+
+  /** False when a gossip round would find nothing to send (no queued or delegate broadcasts). */
+  mayHaveBroadcasts(): boolean {
+    return this.broadcasts.length > 0 || this.delegate?.getBroadcasts !== undefined;
   }
 
   /** Bytes available to broadcasts in one gossip packet. */

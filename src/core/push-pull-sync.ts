@@ -21,7 +21,8 @@ export class PushPullSync {
   /** Our side of an exchange, encoded. */
   localState(join: boolean): Uint8Array {
     const userState = this.ctx.delegates.delegate?.localState?.(join) ?? new Uint8Array(0);
-    return encodePushPull({ join, nodes: this.state.localPushState(), userState });
+    // The encoder only reads the entries (PushPull.nodes is not declared readonly in src/wire).
+    return encodePushPull({ join, nodes: this.state.localPushState() as PushNodeState[], userState });
   }
 
   /**

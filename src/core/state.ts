@@ -20,7 +20,7 @@ import { BroadcastQueue } from './broadcast-queue.ts';
 import type { ProtocolConfig } from './config.ts';
 import type { CoreIO } from './core-io.ts';
 import type { Delegates } from './delegates.ts';
-import { MemberTable } from './member-table.ts';
+import { MemberTable, type Members } from './member-table.ts';
 import { type Node, type NodeState, isDeadOrLeft, makeNode, toNode } from './node-state.ts';
 import { Suspicion } from './suspicion.ts';
 import type { TimerHandle, TimerQueue } from './timer-queue.ts';
@@ -72,7 +72,7 @@ interface ActiveSuspicion {
 }
 
 export class MemberState {
-  readonly table: MemberTable;
+  readonly table: Members;
   readonly broadcasts: BroadcastQueue;
   readonly stats: ProtocolStats = { suspected: 0, failed: 0, refuted: 0 };
   private readonly suspicions = new Map<string, ActiveSuspicion>();
@@ -84,9 +84,10 @@ export class MemberState {
 
   private readonly ctx: StateContext;
 
-  constructor(ctx: StateContext) {
+  /** `table`: the node table to use (default: a new, empty `MemberTable`). */
+  constructor(ctx: StateContext, table?: Members) {
     this.ctx = ctx;
-    this.table = new MemberTable(ctx.io.random);
+    this.table = table ?? new MemberTable(ctx.io.random);
     this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult);
   }
 
@@ -114,6 +115,11 @@ export class MemberState {
   nextIncarnation(): number {
     this.incarnation = (this.incarnation + 1) >>> 0;
     return this.incarnation;
+  }
+
+  /** Continues from incarnation `inc` (a node starting from a converged baseline). */
+  resumeIncarnation(inc: number): void {
+    this.incarnation = inc >>> 0;
   }
 
   private skipIncarnation(offset: number): number {
@@ -206,6 +212,7 @@ export class MemberState {
       io.log.warn({ node: a.node }, 'refuting an alive message');
     } else {
       this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts.notify);
+      state = this.table.own(state);
       if (vsn.length >= 6) state.vsn = vsn.slice(0, 6);
       state.incarnation = a.incarnation;
       state.meta = a.meta === null ? null : own(a.meta);
@@ -221,6 +228,24 @@ export class MemberState {
       if (oldState === NodeStateCode.Dead || oldState === NodeStateCode.Left) events.notifyJoin?.(toNode(state));
       else if (!bytesEqual(oldMeta, state.meta)) events.notifyUpdate?.(toNode(state));
     }
+  }
+
+  /**
+   * Whether aliveNode would ignore this alive without a side effect (no log, no delegate call):
+   * a valid alive about another member we know at the same address with an incarnation no
+   * newer. Push/pull mostly carries such entries; skipping them early saves building messages.
+   */
+  private aliveIsStale(r: PushNodeState): boolean {
+    if (this.ctx.delegates.alive !== undefined || r.name === this.selfName) return false;
+    const vsn = r.vsn;
+    if (vsn !== null && vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) return false;
+    const state = this.table.get(r.name);
+    return (
+      state !== undefined &&
+      r.incarnation <= state.incarnation &&
+      state.port === r.port &&
+      bytesEqual(state.addr, r.addr)
+    );
   }
 
   /** Applies a suspect message (Go's suspectNode). */
@@ -244,16 +269,18 @@ export class MemberState {
     }
     this.broadcast(s.node, encodeMessage(MessageType.Suspect, s));
     this.stats.suspected++;
-    state.incarnation = s.incarnation;
-    state.state = NodeStateCode.Suspect;
+    const owned = this.table.own(state);
+    owned.incarnation = s.incarnation;
+    owned.state = NodeStateCode.Suspect;
     const changeTime = this.now;
-    state.stateChange = changeTime;
+    owned.stateChange = changeTime;
     const { config } = this.ctx;
     const n = this.table.estimatedSize;
-    let k = config.suspicionMult - 2;
+    const swim = config.disableLifeguard === true;
+    let k = swim ? 0 : config.suspicionMult - 2;
     if (n - 2 < k) k = 0;
     const min = suspicionTimeout(config.suspicionMult, n, config.probeInterval);
-    const max = config.suspicionMaxTimeoutMult * min;
+    const max = swim ? min : config.suspicionMaxTimeoutMult * min;
     const suspicion = new Suspicion(s.from, k, min, max, changeTime);
     const fire = (): void => this.suspicionExpired(s.node, changeTime, suspicion);
     this.suspicions.set(s.node, { suspicion, fire, timer: this.ctx.timers.at(suspicion.deadline, fire) });
@@ -297,15 +324,17 @@ export class MemberState {
     } else {
       this.broadcast(d.node, encodeMessage(MessageType.Dead, d));
     }
-    state.incarnation = d.incarnation;
-    state.state = d.node === d.from ? NodeStateCode.Left : NodeStateCode.Dead;
-    if (state.state === NodeStateCode.Dead) this.stats.failed++;
-    state.stateChange = this.now;
-    this.ctx.delegates.events?.notifyLeave?.(toNode(state));
+    const owned = this.table.own(state);
+    owned.incarnation = d.incarnation;
+    owned.state = d.node === d.from ? NodeStateCode.Left : NodeStateCode.Dead;
+    if (owned.state === NodeStateCode.Dead) this.stats.failed++;
+    owned.stateChange = this.now;
+    this.ctx.delegates.events?.notifyLeave?.(toNode(owned));
   }
 
   /** Disputes an accusation about ourselves with a higher incarnation. */
-  private refute(me: NodeState, accusedInc: number): void {
+  private refute(self: NodeState, accusedInc: number): void {
+    const me = this.table.own(self);
     let inc = this.nextIncarnation();
     if (accusedInc >= inc) inc = this.skipIncarnation(accusedInc - inc + 1);
     me.incarnation = inc;
@@ -321,18 +350,29 @@ export class MemberState {
    * alive nodes understand. Returns an error text, or undefined when compatible.
    */
   verifyProtocol(remote: readonly PushNodeState[]): string | undefined {
+    const local = this.table.all();
     let maxPMin = 0;
     let minPMax = 255;
     let maxDMin = 0;
     let minDMax = 255;
-    const widen = (v: Uint8Array): void => {
-      maxPMin = Math.max(maxPMin, v[0]);
-      minPMax = Math.min(minPMax, v[1]);
-      maxDMin = Math.max(maxDMin, v[3]);
-      minDMax = Math.min(minDMax, v[4]);
-    };
-    for (const r of remote) if (r.state === NodeStateCode.Alive && r.vsn !== null && r.vsn.length >= 5) widen(r.vsn);
-    for (const n of this.table.all()) if (n.state === NodeStateCode.Alive) widen(n.vsn);
+    for (let i = 0; i < remote.length; i++) {
+      const r = remote[i];
+      const v = r.vsn;
+      if (r.state !== NodeStateCode.Alive || v === null || v.length < 5) continue;
+      if (v[0] > maxPMin) maxPMin = v[0];
+      if (v[1] < minPMax) minPMax = v[1];
+      if (v[3] > maxDMin) maxDMin = v[3];
+      if (v[4] < minDMax) minDMax = v[4];
+    }
+    for (let i = 0; i < local.length; i++) {
+      const n = local[i];
+      if (n.state !== NodeStateCode.Alive) continue;
+      const v = n.vsn;
+      if (v[0] > maxPMin) maxPMin = v[0];
+      if (v[1] < minPMax) minPMax = v[1];
+      if (v[3] > maxDMin) maxDMin = v[3];
+      if (v[4] < minDMax) minDMax = v[4];
+    }
     const check = (name: string, v: Uint8Array | null): string | undefined => {
       const pcur = v !== null && v.length >= 6 ? v[2] : 0;
       const dcur = v !== null && v.length >= 6 ? v[5] : 0;
@@ -344,12 +384,12 @@ export class MemberState {
       }
       return undefined;
     };
-    for (const r of remote) {
-      const err = check(r.name, r.vsn);
+    for (let i = 0; i < remote.length; i++) {
+      const err = check(remote[i].name, remote[i].vsn);
       if (err !== undefined) return err;
     }
-    for (const n of this.table.all()) {
-      const err = check(n.name, n.vsn);
+    for (let i = 0; i < local.length; i++) {
+      const err = check(local[i].name, local[i].vsn);
       if (err !== undefined) return err;
     }
     return undefined;
@@ -360,6 +400,7 @@ export class MemberState {
     for (const r of remote) {
       switch (r.state) {
         case NodeStateCode.Alive:
+          if (this.aliveIsStale(r)) break;
           this.aliveNode({
             incarnation: r.incarnation,
             node: r.name,
@@ -380,17 +421,9 @@ export class MemberState {
     }
   }
 
-  /** Our node table as push/pull node states. */
-  localPushState(): PushNodeState[] {
-    return this.table.all().map((n) => ({
-      name: n.name,
-      addr: n.addr,
-      port: n.port,
-      meta: n.meta,
-      incarnation: n.incarnation,
-      state: n.state,
-      vsn: n.vsn,
-    }));
+  /** Our node table as push/pull node states (the entries themselves: they have those fields). */
+  localPushState(): readonly PushNodeState[] {
+    return this.table.all();
   }
 
   /** Cancels every pending suspicion timer (shutdown). */

@@ -11,6 +11,8 @@ import { MemberlistCore } from '../core/core.ts';
 import type { CoreIO, Logger, StreamRequestOptions, StreamResult } from '../core/core-io.ts';
 import { silentLogger } from '../core/core-io.ts';
 import type { Delegates } from '../core/delegates.ts';
+import { MemberBaseline, localVersionBytes } from '../core/member-baseline.ts';
+import { MAX_META_BYTES } from '../wire/limits.ts';
 import { ipFromString } from '../net/ip.ts';
 import { MinHeap, byTimeThenSeq } from '../util/min-heap.ts';
 import { decodePacket, encodePacket } from '../wire/packet.ts';
@@ -78,6 +80,8 @@ export class SimNode implements CoreIO {
     delegates: Delegates | undefined,
 
     log: Logger | undefined,
+
+    baseline?: MemberBaseline,
   ) {
     this.net = net;
 
@@ -101,6 +105,7 @@ export class SimNode implements CoreIO {
       io: this,
       delegates,
       advertise: { addr: ipFromString(host), port },
+      baseline,
     });
   }
 
@@ -198,14 +203,62 @@ export class SimNetwork {
 
   /** Adds a node with a fresh 127.x.y.z address (never sent to: the network is in memory). */
   addNode(opts: SimNodeOptions): SimNode {
-    const n = this.nextAddr++;
-    const addr = `127.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}:7946`;
-    const config = localConfig({ name: opts.name, bindAddr: addr.split(':')[0], bindPort: 7946, ...opts.config });
-    const node = new SimNode(this, opts.name, addr, config, opts.delegates, opts.log);
-    this.nodes.set(opts.name, node);
-    this.byAddr.set(addr, node);
+    const addr = this.freshAddr();
+    const node = this.create(opts, addr, this.configFor(opts, addr), undefined);
     node.core.start();
     this.scheduleWake(node);
+    return node;
+  }
+
+  /**
+   * Adds nodes that start as one converged cluster — each knows all of them alive, as after a
+   * completed join — instead of joining one by one (which costs O(N²) push/pull work). They
+   * share one read-only member baseline, so N nodes hold O(N) member entries plus what changes.
+   */
+  addConvergedNodes(list: readonly SimNodeOptions[]): SimNode[] {
+    const prepared = list.map((opts) => {
+      const addr = this.freshAddr();
+      return { opts, addr, config: this.configFor(opts, addr) };
+    });
+    const baseline = new MemberBaseline(
+      prepared.map(({ opts, addr, config }) => {
+        const [host, port] = splitAddr(addr);
+        return {
+          name: opts.name,
+          addr: ipFromString(host),
+          port,
+          meta: opts.delegates?.delegate?.nodeMeta?.(MAX_META_BYTES) ?? null,
+          vsn: localVersionBytes(config),
+          incarnation: 1,
+        };
+      }),
+    );
+    const nodes = prepared.map(({ opts, addr, config }) => this.create(opts, addr, config, baseline));
+    for (const node of nodes) {
+      node.core.start();
+      this.scheduleWake(node);
+    }
+    return nodes;
+  }
+
+  private freshAddr(): string {
+    const n = this.nextAddr++;
+    return `127.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}:7946`;
+  }
+
+  private configFor(opts: SimNodeOptions, addr: string): ProtocolConfig {
+    return localConfig({ name: opts.name, bindAddr: addr.split(':')[0], bindPort: 7946, ...opts.config });
+  }
+
+  private create(
+    opts: SimNodeOptions,
+    addr: string,
+    config: ProtocolConfig,
+    baseline: MemberBaseline | undefined,
+  ): SimNode {
+    const node = new SimNode(this, opts.name, addr, config, opts.delegates, opts.log, baseline);
+    this.nodes.set(opts.name, node);
+    this.byAddr.set(addr, node);
     return node;
   }
 
@@ -255,11 +308,15 @@ export class SimNetwork {
   }
 
   private reachable(from: SimNode, to: SimNode): boolean {
-    return this.group.get(from.name) === this.group.get(to.name);
+    return this.group.size === 0 || this.group.get(from.name) === this.group.get(to.name);
+  }
+
+  private link(from: SimNode, to: SimNode): LinkConditions {
+    return this.links.size === 0 ? this.defaultLink : (this.links.get(`${from.name}>${to.name}`) ?? this.defaultLink);
   }
 
   private linkDelay(from: SimNode, to: SimNode): number | undefined {
-    const c = this.links.get(`${from.name}>${to.name}`) ?? this.defaultLink;
+    const c = this.link(from, to);
     if (!this.reachable(from, to)) return undefined;
     if (c.loss > 0 && this.prng.next() < c.loss) return undefined;
     return c.latency + (c.jitter > 0 ? this.prng.next() * c.jitter : 0) + to.processingDelay;
@@ -296,8 +353,8 @@ export class SimNetwork {
       this.at(this.now + 1, () => finish({ ok: false, error: new Error('connection refused'), contacted: false }));
       return;
     }
-    const c = this.links.get(`${from.name}>${to.name}`) ?? this.defaultLink;
-    const back = this.links.get(`${to.name}>${from.name}`) ?? this.defaultLink;
+    const c = this.link(from, to);
+    const back = this.link(to, from);
     // TCP retransmits through partial loss; a link that loses everything times out.
     if (c.loss >= 1 || back.loss >= 1) return;
     const oneWay = c.latency + to.processingDelay;

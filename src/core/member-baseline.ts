@@ -1,0 +1,69 @@
+/**
+ * A member list every node of a simulated cluster starts from, as if the cluster had finished
+ * joining: each member alive with its identity (name, address, port, metadata, version bytes)
+ * and incarnation. One baseline is shared, read-only, by all simulated nodes, so a cluster of N
+ * nodes holds N entries instead of N² (see `OverlayMemberTable`).
+ */
+import { isIP } from 'node:net';
+import { NodeStateCode } from '../wire/messages.ts';
+import type { ProtocolConfig } from './config.ts';
+import type { NodeState } from './node-state.ts';
+
+export interface BaselineMember {
+  readonly name: string;
+  readonly addr: Uint8Array;
+  readonly port: number;
+  readonly meta: Uint8Array | null;
+  /** [pmin, pmax, pcur, dmin, dmax, dcur] */
+  readonly vsn: Uint8Array;
+  readonly incarnation: number;
+}
+
+export class MemberBaseline {
+  /** Entries by id (0..length − 1). Never changed: a node copies an entry before changing it. */
+  readonly entries: readonly NodeState[];
+  /** Member name → id. */
+  readonly index: ReadonlyMap<string, number>;
+  /** How many members are named by an IP address (see `MemberTable.getByHost`). */
+  readonly ipNamed: number;
+
+  constructor(members: readonly BaselineMember[]) {
+    const entries: NodeState[] = [];
+    const index = new Map<string, number>();
+    let ipNamed = 0;
+    for (const m of members) {
+      if (isIP(m.name) !== 0) ipNamed++;
+      if (index.has(m.name)) throw new Error(`duplicate member ${m.name} in baseline`);
+      index.set(m.name, entries.length);
+      entries.push({
+        name: m.name,
+        addr: m.addr,
+        port: m.port,
+        meta: m.meta,
+        incarnation: m.incarnation,
+        state: NodeStateCode.Alive,
+        stateChange: 0,
+        vsn: m.vsn,
+      });
+    }
+    this.entries = entries;
+    this.index = index;
+    this.ipNamed = ipNamed;
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+}
+
+/** The six version bytes a node with `config` advertises: [pmin, pmax, pcur, dmin, dmax, dcur]. */
+export function localVersionBytes(c: ProtocolConfig): Uint8Array {
+  return new Uint8Array([
+    1,
+    5,
+    c.protocolVersion,
+    c.delegateProtocolMin,
+    c.delegateProtocolMax,
+    c.delegateProtocolVersion,
+  ]);
+}
