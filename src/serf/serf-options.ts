@@ -5,6 +5,7 @@
 import type { Logger } from '../core/core-io.ts';
 import type { MemberlistOptions } from '../memberlist.ts';
 import type { Member } from './member.ts';
+import type { SerfMergeDelegate } from './merge-delegate.ts';
 import type { Tags } from './tags.ts';
 
 /** memberlist options a Serf node passes through (Serf owns the name, delegates and versions). */
@@ -65,6 +66,8 @@ export interface SerfOptions {
   readonly rejoinAfterLeave?: boolean;
   /** Where key changes made by key queries are persisted (a JSON array of base64 keys, primary first). */
   readonly keyringFile?: string;
+  /** Can refuse members of a join push/pull and of alive messages (Go's Config.Merge). */
+  readonly merge?: SerfMergeDelegate;
 }
 
 export interface SerfConfig {

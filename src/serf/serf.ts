@@ -14,7 +14,7 @@ import { profileConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/core-io.ts';
 import type { Node } from '../core/node-state.ts';
 import { DecodeError } from '../errors.ts';
-import { Memberlist } from '../memberlist.ts';
+import { Memberlist, type MemberlistOptions } from '../memberlist.ts';
 import { ipToString, joinHostPort } from '../net/ip.ts';
 import type { Keyring } from '../wire/keyring.ts';
 import { EventStream } from './event-stream.ts';
@@ -26,6 +26,7 @@ import { KeyManager } from './key-manager.ts';
 import { readKeyringFile, writeKeyringFile } from './keyring-file.ts';
 import { LamportClock } from './lamport.ts';
 import type { Member } from './member.ts';
+import { mergeMember } from './merge-delegate.ts';
 import { MemberTable, type MemberEventType } from './members.ts';
 import {
   type JoinMessage,
@@ -215,12 +216,23 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
       },
       conflict: { notifyConflict: (existing, other) => this.onConflict(existing, other) },
       ping: this.pinger?.delegate,
+      ...this.mergeDelegates(opts),
     });
     this.every(c.reapInterval, () => this.table.reap(c.reconnectTimeout, c.tombstoneTimeout, c.recentIntentTimeout));
     this.every(c.reconnectInterval, () => this.reconnect());
     this.every(c.queueCheckInterval, () => this.checkQueues());
     const previous = this.snapshot?.aliveNodes().filter((p) => p.name !== c.nodeName) ?? [];
     if (previous.length > 0) void this.rejoin(previous);
+  }
+
+  /** memberlist's merge and alive hooks running `opts.merge` (Go sets both when Config.Merge is set). */
+  private mergeDelegates(opts: SerfOptions): Pick<MemberlistOptions, 'merge' | 'alive'> {
+    const merge = opts.merge;
+    if (merge === undefined) return {};
+    return {
+      merge: { notifyMerge: (nodes) => merge.notifyMerge(nodes.map((n) => mergeMember(n, this.log))) },
+      alive: { notifyAlive: (node) => merge.notifyMerge([mergeMember(node, this.log)]) },
+    };
   }
 
   /** The memberlist node underneath. */
