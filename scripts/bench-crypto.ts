@@ -11,49 +11,62 @@ import { compressMessage, decompressMessage } from '../src/wire/compress.ts';
 import { decryptPayload, encryptPayload } from '../src/wire/security.ts';
 import {
   type BenchResult,
+  isMain,
   msArg,
-  rateResult,
   opsPerSec,
   printResults,
+  rateResult,
   roundTrip,
   runGoBench,
 } from './bench-support.ts';
 
-const ms = msArg(300);
-const results: BenchResult[] = [];
-const notes: string[] = [];
-const aad = new TextEncoder().encode('label');
-
-for (const g of runGoBench('crypto', ms).results) {
-  const pkt = new Uint8Array(Buffer.from(g.input, 'hex'));
-  const key = new Uint8Array(g.name.endsWith('128') ? 16 : 32).map((_, i) => i);
-  const sealed = encryptPayload(1, key, pkt, aad);
-  const ours = roundTrip(
-    opsPerSec(ms, () => encryptPayload(1, key, pkt, aad)),
-    opsPerSec(ms, () => decryptPayload([key], sealed, aad)),
-  );
-  // @noble/ciphers doing the same framing: seal with a fresh nonce, open.
-  const nonce = sealed.subarray(1, 13);
-  const body = sealed.subarray(13);
-  const noble = roundTrip(
-    opsPerSec(ms, () => gcm(key, randomBytes(12), aad).encrypt(pkt)),
-    opsPerSec(ms, () => gcm(key, nonce, aad).decrypt(body)),
-  );
-  notes.push(
-    `${g.name}: node:crypto ${Math.round(ours)} vs @noble/ciphers ${Math.round(noble)} seal+open/s (${(ours / noble).toFixed(1)}×)`,
-  );
-  results.push(rateResult(`${g.name}.seal+open`, 'round trips/s', ours, g.roundTripOps, 1));
+export interface CryptoBench {
+  results: BenchResult[];
+  /** node:crypto against @noble/ciphers, one line per key size. */
+  notes: string[];
 }
 
-for (const g of runGoBench('lzw', ms).results) {
-  const pkt = new Uint8Array(Buffer.from(g.input, 'hex'));
-  const c = compressMessage(pkt);
-  const ours = roundTrip(
-    opsPerSec(ms, () => compressMessage(pkt)),
-    opsPerSec(ms, () => decompressMessage(c)),
-  );
-  results.push(rateResult(`${g.name}.compress+decompress`, 'round trips/s', ours, g.roundTripOps, 1));
+/** Seal+open and compress+decompress of Go's 1400-byte packet, `ms` milliseconds per measurement. */
+export function benchCrypto(ms: number): CryptoBench {
+  const results: BenchResult[] = [];
+  const notes: string[] = [];
+  const aad = new TextEncoder().encode('label');
+
+  for (const g of runGoBench('crypto', ms).results) {
+    const pkt = new Uint8Array(Buffer.from(g.input, 'hex'));
+    const key = new Uint8Array(g.name.endsWith('128') ? 16 : 32).map((_, i) => i);
+    const sealed = encryptPayload(1, key, pkt, aad);
+    const ours = roundTrip(
+      opsPerSec(ms, () => encryptPayload(1, key, pkt, aad)),
+      opsPerSec(ms, () => decryptPayload([key], sealed, aad)),
+    );
+    // @noble/ciphers doing the same framing: seal with a fresh nonce, open.
+    const nonce = sealed.subarray(1, 13);
+    const body = sealed.subarray(13);
+    const noble = roundTrip(
+      opsPerSec(ms, () => gcm(key, randomBytes(12), aad).encrypt(pkt)),
+      opsPerSec(ms, () => gcm(key, nonce, aad).decrypt(body)),
+    );
+    notes.push(
+      `${g.name}: node:crypto ${Math.round(ours)} vs @noble/ciphers ${Math.round(noble)} seal+open/s (${(ours / noble).toFixed(1)}×)`,
+    );
+    results.push(rateResult(`${g.name}.seal+open`, 'round trips/s', ours, g.roundTripOps, 1));
+  }
+
+  for (const g of runGoBench('lzw', ms).results) {
+    const pkt = new Uint8Array(Buffer.from(g.input, 'hex'));
+    const c = compressMessage(pkt);
+    const ours = roundTrip(
+      opsPerSec(ms, () => compressMessage(pkt)),
+      opsPerSec(ms, () => decompressMessage(c)),
+    );
+    results.push(rateResult(`${g.name}.compress+decompress`, 'round trips/s', ours, g.roundTripOps, 1));
+  }
+  return { results, notes };
 }
 
-printResults(results, { notes });
-if (!process.argv.includes('--json')) for (const n of notes) console.log(n);
+if (isMain(import.meta.url)) {
+  const { results, notes } = benchCrypto(msArg(300));
+  printResults(results, { notes });
+  if (!process.argv.includes('--json')) for (const n of notes) console.log(n);
+}

@@ -1,5 +1,6 @@
 // gobench measures Go memberlist's own codec (its unexported encode/decode, reached through
-// go:linkname) per message type, plus AES-GCM and LZW on 1400-byte packets, for `npm run bench`.
+// go:linkname) per message type, AES-GCM and LZW on 1400-byte packets, and the push/pull merge of
+// a large remote state, for `npm run bench`; `memnode` runs a plain node for the memory benchmark.
 // It prints one JSON object; the TypeScript side runs the same inputs and prints the ratios.
 package main
 
@@ -162,6 +163,10 @@ func benchLZW(dur time.Duration) []result {
 
 func main() {
 	ms := flag.Int("ms", 300, "milliseconds per measurement")
+	statePath := flag.String("state", "", "merge: file holding a push/pull message")
+	bind := flag.String("bind", "127.0.1.46", "merge: IP to bind (port 0); memnode: IP:PORT")
+	reps := flag.Int("reps", 5, "merge: repetitions")
+	name := flag.String("name", "gobench-memnode", "memnode: node name")
 	flag.Parse()
 	dur := time.Duration(*ms) * time.Millisecond
 	what := flag.Arg(0)
@@ -173,8 +178,17 @@ func main() {
 		res = benchCrypto(dur)
 	case "lzw":
 		res = benchLZW(dur)
+	case "merge":
+		_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"go": runtime.Version(), "results": benchMerge(*statePath, *bind, *reps)})
+		return
+	case "memnode":
+		if err := runMemNode(*name, *bind); err != nil {
+			fmt.Fprintln(os.Stderr, "gobench memnode:", err)
+			os.Exit(1)
+		}
+		return
 	default:
-		fmt.Fprintln(os.Stderr, "usage: gobench codec|crypto|lzw [--ms N]")
+		fmt.Fprintln(os.Stderr, "usage: gobench [flags] codec|crypto|lzw|merge|memnode")
 		os.Exit(2)
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"go": runtime.Version(), "results": res})

@@ -1,0 +1,156 @@
+/**
+ * Push/pull merge of a large remote state, memberlist-ts against Go memberlist v0.6.0: the time
+ * to handle one inbound push/pull — decode the state, build the local-state reply, merge — into
+ * a node that knows only itself (fresh: a join, every member is new) and into a node that
+ * already knows the same state (known: periodic anti-entropy, nothing changes). Go runs
+ * readRemoteState, sendLocalState and mergeRemoteState (gobench merge, via go:linkname) on a
+ * real node; we run decodeStreamMessage and MemberlistCore.handleStream (the same sequence) on a
+ * sans-io core. Both without compression or encryption, no timers running, GC before each run.
+ *
+ * Then the longest event-loop block (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while a
+ * real Memberlist process (scripts/bench-node.ts, LAN profile) receives the same state over TCP,
+ * LZW-compressed as a default Go peer sends it: once into the fresh node, then `reps` times into
+ * the node that now knows it (the largest of those is reported). The block includes the LZW
+ * decompression and the compressed reply, which the timed merge above leaves out.
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { profileConfig } from '../src/core/config.ts';
+import { silentLogger } from '../src/core/core-io.ts';
+import { MemberlistCore } from '../src/core/core.ts';
+import { ipFromString } from '../src/net/ip.ts';
+import { decodeStreamMessage } from '../src/wire/stream.ts';
+import { NO_SECURITY } from '../src/wire/wire-security.ts';
+import { JsonChild, goBin, stopAll } from './bench-procs.ts';
+import { pushState, remoteState } from './bench-pushpull.ts';
+import { type BenchResult, costResult, forceGc, limitResult, median } from './bench-support.ts';
+
+export interface MergeOptions {
+  /** Members in the remote state. */
+  readonly members: number;
+  readonly reps: number;
+  /** IP for the Go node (port 0) and the TypeScript node (on `port`). */
+  readonly goIp: string;
+  readonly tsIp: string;
+  readonly port: number;
+  /** The compiled scripts/bench-node.ts. */
+  readonly tsNode: string;
+}
+
+const TARGET_RATIO = 0.5;
+const TARGET_BLOCK_MS = 20;
+
+/** A started sans-io core with no timers, as the node that receives the state. */
+function quietCore(name: string, ip: string, port: number): MemberlistCore {
+  const config = profileConfig('lan', {
+    name,
+    bindAddr: ip,
+    bindPort: port,
+    probeInterval: 0,
+    gossipInterval: 0,
+    pushPullInterval: 0,
+    enableCompression: false,
+  });
+  const core = new MemberlistCore({
+    config,
+    advertise: { addr: ipFromString(ip), port },
+    io: {
+      now: () => performance.now(),
+      random: Math.random,
+      log: silentLogger,
+      sendPacket: () => {},
+      stream: (_addr, _req, _opts, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
+    },
+  });
+  core.start();
+  return core;
+}
+
+function mergeOnce(core: MemberlistCore, state: Uint8Array): number {
+  forceGc();
+  const start = performance.now();
+  const { message } = decodeStreamMessage(state, NO_SECURITY, NO_SECURITY.label);
+  if (core.handleStream('127.0.1.80:9', message) === undefined) throw new Error('no push/pull reply');
+  return performance.now() - start;
+}
+
+function tsMerge(state: Uint8Array, o: MergeOptions): { fresh: number[]; known: number[] } {
+  const fresh: number[] = [];
+  for (let i = 0; i < o.reps; i++) {
+    const core = quietCore(`ts-merge-${i}`, o.tsIp, o.port);
+    fresh.push(mergeOnce(core, state));
+    if (core.numMembers() !== o.members + 1) throw new Error(`fresh merge: ${core.numMembers()} members`);
+    core.shutdown();
+  }
+  const core = quietCore('ts-merge-known', o.tsIp, o.port);
+  mergeOnce(core, state);
+  const known: number[] = [];
+  for (let i = 0; i < o.reps; i++) known.push(mergeOnce(core, state));
+  core.shutdown();
+  return { fresh, known };
+}
+
+function goMerge(state: Uint8Array, o: MergeOptions): { fresh: number[]; known: number[] } {
+  const file = join(tmpdir(), `memberlist-bench-state-${process.pid}.bin`);
+  writeFileSync(file, state);
+  try {
+    const out = execFileSync(goBin('gobench'), ['-state', file, '-bind', o.goIp, '-reps', String(o.reps), 'merge'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const rows: { name: string; nodes: number; ms: number[] }[] = JSON.parse(out).results;
+    const get = (n: string): number[] => {
+      const row = rows.find((r) => r.name === n);
+      if (row === undefined || row.nodes !== o.members + 1)
+        throw new Error(`gobench merge ${n}: ${JSON.stringify(row)}`);
+      return row.ms;
+    };
+    return { fresh: get('fresh'), known: get('known') };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Longest event-loop delay (ms) of a real node while it receives `state` over TCP. */
+async function blockWhileReceiving(node: JsonChild, o: MergeOptions, state: Uint8Array): Promise<number> {
+  await node.request({ cmd: 'loop-start' });
+  await pushState(o.tsIp, o.port, state, true);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let the merge's follow-up work run
+  const r = await node.request({ cmd: 'loop-stop' });
+  return r.maxMs;
+}
+
+async function eventLoopBlocks(state: Uint8Array, o: MergeOptions): Promise<{ fresh: number; known: number }> {
+  const node = new JsonChild('bench-node (merge)', process.execPath, [
+    o.tsNode,
+    '--name',
+    'ts-merge-receiver',
+    '--bind',
+    `${o.tsIp}:${o.port}`,
+  ]);
+  try {
+    await node.waitFor((e) => e.event === 'ready', 20_000, 'ready');
+    const fresh = await blockWhileReceiving(node, o, state);
+    const known: number[] = [];
+    for (let i = 0; i < o.reps; i++) known.push(await blockWhileReceiving(node, o, state));
+    return { fresh, known: Math.max(...known) };
+  } finally {
+    await stopAll([node]);
+  }
+}
+
+export async function benchMerge(o: MergeOptions): Promise<BenchResult[]> {
+  const state = remoteState(o.members);
+  const go = goMerge(state, o);
+  const ts = tsMerge(state, o);
+  const block = await eventLoopBlocks(state, o);
+  const n = o.members.toLocaleString('en-US');
+  return [
+    costResult(`merge.fresh (${n} members)`, 'ms', median(ts.fresh), median(go.fresh), TARGET_RATIO),
+    costResult(`merge.known (${n} members)`, 'ms', median(ts.known), median(go.known), TARGET_RATIO),
+    limitResult(`eventLoopBlock.fresh (${n} members)`, 'ms', block.fresh, TARGET_BLOCK_MS),
+    limitResult(`eventLoopBlock.known (${n} members)`, 'ms', block.known, TARGET_BLOCK_MS),
+  ];
+}
