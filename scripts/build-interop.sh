@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../interop"
 mkdir -p bin
-go build -trimpath -o bin/ ./cmd/gonode ./cmd/govectors ./cmd/golzw ./cmd/gobench
+go build -trimpath -o bin/ ./cmd/gonode ./cmd/govectors ./cmd/golzw ./cmd/gobench ./cmd/goregexp

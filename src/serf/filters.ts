@@ -1,14 +1,15 @@
 /**
  * Query filters: `[0] + msgpack []string` (node names) and `[1] + msgpack {Tag, Expr}` (an
  * unanchored regular expression over one tag's value, "" when the tag is missing). All filters
- * must pass. Go uses RE2; here the expression runs on JS RegExp after translating RE2's inline
- * flags and `(?P<name>…)` groups. Because JS RegExp backtracks, expressions that could take
- * exponential time (a quantified group that itself contains a quantifier or an alternation,
- * e.g. `(a+)+`) are refused — the query is then not processed, as Go does for a bad regexp.
+ * must pass. Go runs the expression with regexp.MatchString (RE2); here it runs on the RE2
+ * matcher of regexp-match.ts (same syntax and answers, linear time). An expression Go would not
+ * compile fails the filter — the query is then not processed, as in Go.
  */
 import { DecodeError } from '../errors.ts';
 import { MsgpackWriter } from '../wire/msgpack-writer.ts';
 import { decodeBody, decodeStringArray, encodeStringArray, tagFilterCodec } from './messages.ts';
+import { type Re2Matcher, compileRe2Matcher } from './regexp-match.ts';
+import { RegexpSyntaxError } from './regexp-parse.ts';
 import type { Tags } from './tags.ts';
 
 export const FilterType = { Node: 0, Tag: 1 } as const;
@@ -16,9 +17,6 @@ export const FilterType = { Node: 0, Tag: 1 } as const;
 export type QueryFilter =
   | { readonly type: 'node'; readonly nodes: readonly string[] }
   | { readonly type: 'tag'; readonly tag: string; readonly expr: string };
-
-/** Longest tag expression compiled (longer ones fail the filter). */
-const MAX_EXPR_LENGTH = 1024;
 
 export function encodeFilter(f: QueryFilter): Uint8Array {
   if (f.type === 'node') {
@@ -95,69 +93,12 @@ export function checkFilters(
   return undefined;
 }
 
-/**
- * Compiles an RE2 expression as a JS RegExp (unanchored). Returns an error text for invalid
- * expressions and for ones that could backtrack exponentially.
- */
-export function compileRe2(expr: string): RegExp | string {
-  if (expr.length > MAX_EXPR_LENGTH) return `expression longer than ${MAX_EXPR_LENGTH} characters`;
-  let source = expr;
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead !== null) {
-    if (lead[1].includes('U')) return 'the U (ungreedy) flag is not supported';
-    flags = [...new Set(lead[1])].join('');
-    source = source.slice(lead[0].length);
-  }
-  source = source.replaceAll('(?P<', '(?<').replaceAll('\\z', '$').replaceAll('\\A', '^');
-  const unsafe = backtrackingRisk(source);
-  if (unsafe !== undefined) return unsafe;
+/** Compiles an RE2 expression (unanchored); returns Go's error text when Go would refuse it. */
+export function compileRe2(expr: string): Re2Matcher | string {
   try {
-    return new RegExp(source, flags);
+    return compileRe2Matcher(expr);
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    if (err instanceof RegexpSyntaxError) return err.message;
+    throw err;
   }
-}
-
-/**
- * Scans a pattern for a quantifier applied to a group that contains a quantifier or an
- * alternation (star height > 1 or ambiguous repetition). Bounded: one pass over the pattern.
- */
-function backtrackingRisk(src: string): string | undefined {
-  // For every open group: does it contain a quantifier or a `|`?
-  const stack: boolean[] = [];
-  let lastClosedRisky = false;
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') {
-      i++;
-      lastClosedRisky = false;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    const isQuantifier = c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(src.slice(i)));
-    if (isQuantifier) {
-      // `(?` right after `(` is group syntax, not a quantifier.
-      if (c === '?' && src[i - 1] === '(') continue;
-      if (lastClosedRisky) return 'nested repetition is not supported (it could backtrack exponentially)';
-      if (stack.length > 0) stack[stack.length - 1] = true;
-      lastClosedRisky = false;
-      continue;
-    }
-    lastClosedRisky = false;
-    if (c === '[') inClass = true;
-    else if (c === '(') stack.push(false);
-    else if (c === '|') {
-      if (stack.length > 0) stack[stack.length - 1] = true;
-    } else if (c === ')') {
-      const risky = stack.pop() ?? false;
-      lastClosedRisky = risky;
-      if (risky && stack.length > 0) stack[stack.length - 1] = true;
-    }
-  }
-  return undefined;
 }
