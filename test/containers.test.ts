@@ -3,7 +3,7 @@
  * `hashicorp/consul:1.22` image, and a Serf members/event check against serf v0.10.2 (the
  * binary scripts/install-serf.sh builds) in a `debian:bookworm-slim` container, with the TS
  * nodes on the host. The containers use host networking (a Linux engine), so every process
- * stays on 127.0.0.200–127.0.0.203. Without a reachable Docker engine the whole file skips,
+ * stays on 127.0.0.230–127.0.0.233. Without a reachable Docker engine the whole file skips,
  * saying why once, in well under a second.
  */
 import type { Readable } from 'node:stream';
@@ -19,8 +19,8 @@ import { SERF_BINARIES, ensureSerf } from './support/serf-agents.ts';
 
 const CONSUL_IMAGE = 'hashicorp/consul:1.22';
 const SERF_BASE_IMAGE = 'debian:bookworm-slim';
-const CONSUL_IP = '127.0.0.200';
-const SERF_IP = '127.0.0.202';
+const CONSUL_IP = '127.0.0.230';
+const SERF_IP = '127.0.0.232';
 
 const engine = await findDockerEngine();
 const title = engine.ok ? `testcontainers on ${engine.host}` : `testcontainers: skipped, ${engine.reason}`;
@@ -103,11 +103,11 @@ describe.skipIf(!engine.ok)(title, () => {
     }, 300_000);
 
     it('a Serf node with the Consul profile is a catalogued client, then left and deregistered', async () => {
-      await checkProfileNode(consul, 'ts-ctr-client', '127.0.0.201');
+      await checkProfileNode(consul, 'ts-ctr-client', '127.0.0.231');
     });
 
     it('a plain Serf node is a member of unknown type that Consul does not catalogue', async () => {
-      await checkPlainNode(consul, 'ts-ctr-plain', '127.0.0.203');
+      await checkPlainNode(consul, 'ts-ctr-plain', '127.0.0.233');
     });
   });
 
@@ -136,7 +136,7 @@ describe.skipIf(!engine.ok)(title, () => {
       const ts = await Serf.create({
         nodeName: 'ts-ctr-serf',
         tags: { role: 'ts' },
-        memberlist: { profile: 'local', bindAddr: '127.0.0.201', bindPort: 7946 },
+        memberlist: { profile: 'local', bindAddr: '127.0.0.231', bindPort: 7946 },
       });
       live.push(ts);
       const events: UserEvent[] = [];

@@ -80,6 +80,7 @@ export class SerfAgent {
   readonly keyringPath: string | undefined;
   private readonly proc: ChildProcess;
   private exited = false;
+  private code: number | null = null;
 
   private constructor(o: AgentOptions, proc: ChildProcess, logPath: string, keyringPath: string | undefined) {
     this.name = o.name;
@@ -89,8 +90,9 @@ export class SerfAgent {
     this.logPath = logPath;
     this.keyringPath = keyringPath;
     this.proc = proc;
-    proc.on('exit', () => {
+    proc.on('exit', (code) => {
       this.exited = true;
+      this.code = code;
     });
   }
 
@@ -129,6 +131,16 @@ export class SerfAgent {
       if (Date.now() > end) throw new Error(`serf agent ${o.name} did not start:\n${agent.log()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** False once the agent process has exited (killed, or shut down by itself). */
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** The exit code once the process has exited by itself (null while running or when killed). */
+  get exitCode(): number | null {
+    return this.code;
   }
 
   log(): string {
