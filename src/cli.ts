@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /**
- * The `memberlist-ts` command: dispatches to `agent`, `members`, `keys`, `keygen`, `version` and
- * `help`. Bad flags print one line naming the flag and exit 2; a bad key or keyring file, one
- * line naming the flag, field or file, exit 1. The node runtime is loaded only by `agent`, after
+ * The `memberlist-ts` command: dispatches to `agent`, `members`, `keys`, `keygen`, `event`,
+ * `query`, `tags`, `version` and `help`. Bad flags print one line naming the flag and exit 2; a
+ * bad key, keyring file or tags file, one line naming the flag, field or file, exit 1. The node runtime is loaded only by `agent`, after
  * its flags and keys are valid. Works from dist/ (`dist/cli.js`) and from source (`node src/cli.ts`).
  */
 import { parseAgentFlags } from './agent/agent-flags.ts';
 import { startingKeys } from './agent/agent-keyring.ts';
+import { parseEventFlags, runEvent } from './agent/event-command.ts';
 import { FlagError } from './agent/flags.ts';
 import { generateKey, parseKeygenFlags, parseKeysFlags, runKeys } from './agent/keys-command.ts';
 import { parseMembersFlags, runMembers } from './agent/members-command.ts';
+import { parseQueryFlags, runQuery } from './agent/query-command.ts';
+import { startingTags } from './agent/starting-tags.ts';
+import { parseTagsFlags, runTags } from './agent/tags-command.ts';
 import { MAIN_USAGE, usageFor, version } from './agent/usage.ts';
 
 const PROGRAM = 'memberlist-ts';
@@ -21,8 +25,15 @@ async function main(argv: readonly string[]): Promise<number> {
       const opts = parseAgentFlags(rest);
       if (opts === 'help') return help('agent');
       const keys = await startingKeys(opts.encrypt, opts.keyringFile);
-      const { runAgent } = await import('./agent/agent.ts');
-      const code = await runAgent(opts, keys);
+      let code: number;
+      if (opts.mode === 'memberlist') {
+        const { runAgent } = await import('./agent/agent.ts');
+        code = await runAgent(opts, keys);
+      } else {
+        const tags = await startingTags(opts);
+        const { runSerfAgent } = await import('./agent/serf-agent.ts');
+        code = await runSerfAgent(opts, keys, tags);
+      }
       // Sockets or timers of an interrupted join may remain; the agent is done.
       process.exit(code);
     }
@@ -35,6 +46,21 @@ async function main(argv: readonly string[]): Promise<number> {
       const opts = parseKeysFlags(rest);
       if (opts === 'help') return help('keys');
       return runKeys(opts);
+    }
+    case 'event': {
+      const opts = parseEventFlags(rest);
+      if (opts === 'help') return help('event');
+      return runEvent(opts);
+    }
+    case 'query': {
+      const opts = parseQueryFlags(rest);
+      if (opts === 'help') return help('query');
+      return runQuery(opts);
+    }
+    case 'tags': {
+      const opts = parseTagsFlags(rest);
+      if (opts === 'help') return help('tags');
+      return runTags(opts);
     }
     case 'keygen': {
       const bytes = parseKeygenFlags(rest);
@@ -58,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     default:
       throw new FlagError(
-        `unknown command ${JSON.stringify(command)} (commands: agent, members, keys, keygen, version, help)`,
+        `unknown command ${JSON.stringify(command)} (commands: agent, members, keys, keygen, event, query, tags, version, help)`,
       );
   }
 }

@@ -54,6 +54,8 @@ describe('two agents on loopback', () => {
     bHttp = `${B}:${await freePort(B)}`;
     a = start([
       'agent',
+      '--mode',
+      'memberlist',
       '--node',
       'agent-a',
       '--bind',
@@ -68,6 +70,7 @@ describe('two agents on loopback', () => {
     await eventually(async () => (await members(aHttp)).members.length === 1, 10_000, 'agent A to serve its API');
     b = start([
       'agent',
+      '--mode=memberlist',
       '--node=agent-b',
       `--bind=${B}:${bPort}`,
       `--http=${bHttp}`,
@@ -185,7 +188,7 @@ describe('failures', () => {
     [['agent', '--join-timeout', '10'], /--join-timeout/],
     [['agent', '--profile', 'moon'], /--profile: "moon" is not one of lan, wan, local/],
     [['agent', '--log-level', 'trace'], /--log-level/],
-    [['agent', '--meta', 'x'.repeat(513)], /--meta/],
+    [['agent', '--mode', 'memberlist', '--meta', 'x'.repeat(513)], /--meta: 513 bytes/],
     [['agent', 'extra'], /unexpected argument "extra"/],
     [['members', '--format', 'yaml'], /--format/],
     [['members', '--nope'], /unknown flag --nope/],

@@ -69,6 +69,8 @@ async function startAgent(name: string, host: string, extra: readonly string[]):
   const http = `${host}:${await freePort(host)}`;
   const proc = start([
     'agent',
+    '--mode',
+    'memberlist',
     '--node',
     name,
     '--bind',

@@ -14,21 +14,33 @@ import {
   parseHostPort,
   parseJoinAddress,
   parseFlags,
+  parseKeyValue,
+  withBooleanValues,
 } from './flags.ts';
+import { type EventScript, parseEventScript } from './handler-filter.ts';
 import { parseKey } from './key-text.ts';
+import { tagProblem } from './tag-rules.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const PROFILES: readonly Profile[] = ['lan', 'wan', 'local'];
+export const MODES = ['serf', 'memberlist'] as const;
+export type AgentMode = (typeof MODES)[number];
 
 export const DEFAULT_HTTP = '127.0.0.1:7947';
 export const DEFAULT_BIND = '127.0.0.1:7946';
+/** With --consul-dc and no --bind: Consul's serf_lan port. */
+export const DEFAULT_CONSUL_BIND = '127.0.0.1:8301';
 export const DEFAULT_JOIN_TIMEOUT = '30s';
+export const DEFAULT_HANDLER_TIMEOUT = '30s';
 /** Go memberlist's limit on a cluster label. */
 export const MAX_LABEL_BYTES = 255;
 const BOOLEAN_FLAGS = ['--verify-incoming', '--verify-outgoing'];
+const SERF_ONLY = ['tag', 'tags-file', 'event-handler', 'event-handler-timeout', 'consul-dc'] as const;
 
 export interface AgentOptions {
+  /** serf: a Serf node (tags, events, queries, cluster-wide keys); memberlist: a bare node. */
+  readonly mode: AgentMode;
   readonly node: string;
   readonly bind: HostPort;
   /** Address to advertise; undefined = derived from the bind address. */
@@ -51,6 +63,16 @@ export interface AgentOptions {
   readonly label: string;
   readonly verifyIncoming: boolean;
   readonly verifyOutgoing: boolean;
+  /** Serf mode: --tag values (the --tags-file content is read at start). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Serf mode: --tags-file, read at start and rewritten on every tag change. */
+  readonly tagsFile: string | undefined;
+  /** Serf mode: the --event-handler scripts, in order. */
+  readonly eventHandlers: readonly EventScript[];
+  /** Serf mode: a handler still running after this long is killed. */
+  readonly handlerTimeoutMs: number;
+  /** Serf mode: --consul-dc, the datacenter of the Consul LAN profile; undefined = plain Serf. */
+  readonly consulDc: string | undefined;
 }
 
 /**
@@ -58,7 +80,8 @@ export interface AgentOptions {
  * KeyError (exit 1, like every bad key) for an --encrypt value that is not a key.
  */
 export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' {
-  const values = parseFlags(withBooleanValues(args), {
+  const values = parseFlags(withBooleanValues(args, BOOLEAN_FLAGS), {
+    mode: { type: 'string' },
     node: { type: 'string' },
     bind: { type: 'string' },
     advertise: { type: 'string' },
@@ -73,9 +96,39 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
     label: { type: 'string' },
     'verify-incoming': { type: 'string' },
     'verify-outgoing': { type: 'string' },
+    tag: { type: 'string', multiple: true },
+    'tags-file': { type: 'string' },
+    'event-handler': { type: 'string', multiple: true },
+    'event-handler-timeout': { type: 'string' },
+    'consul-dc': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) return 'help';
+
+  const mode = parseChoice('--mode', values.mode ?? 'serf', MODES);
+  if (mode === 'serf' && values.meta !== undefined) {
+    throw new FlagError('--meta: only with --mode memberlist; in serf mode use --tag KEY=VALUE');
+  }
+  if (mode === 'memberlist') {
+    const serfOnly = SERF_ONLY.find((f) => values[f] !== undefined);
+    if (serfOnly !== undefined) throw new FlagError(`--${serfOnly}: only in serf mode (--mode serf)`);
+  }
+  const consulDc = values['consul-dc'];
+  if (consulDc !== undefined && !/^[a-z0-9_-]+$/.test(consulDc)) {
+    throw new FlagError(`--consul-dc: ${JSON.stringify(consulDc)} may only hold lowercase letters, digits, - and _`);
+  }
+  const tags: Record<string, string> = {};
+  for (const t of values.tag ?? []) {
+    const [k, v] = parseKeyValue('--tag', t);
+    tags[k] = v;
+  }
+  if (values['tags-file'] === '') throw new FlagError('--tags-file: must not be empty');
+  if (values['tags-file'] !== undefined && Object.keys(tags).length > 0) {
+    throw new FlagError('--tag: not allowed with --tags-file (the file holds the tags)');
+  }
+  const problem = tagProblem(tags, consulDc !== undefined);
+  if (problem !== undefined) throw new FlagError(`--tag: ${problem}`);
+  const eventHandlers = (values['event-handler'] ?? []).flatMap((h) => parseEventScript('--event-handler', h));
 
   const node = values.node ?? hostname();
   if (node === '') throw new FlagError('--node: must not be empty');
@@ -94,8 +147,11 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
   if (values['keyring-file'] === '') throw new FlagError('--keyring-file: must not be empty');
   const joinTimeoutText = values['join-timeout'] ?? DEFAULT_JOIN_TIMEOUT;
   const options = {
+    mode,
     node,
-    bind: parseHostPort('--bind', values.bind ?? DEFAULT_BIND, { allowPortZero: true }),
+    bind: parseHostPort('--bind', values.bind ?? (consulDc === undefined ? DEFAULT_BIND : DEFAULT_CONSUL_BIND), {
+      allowPortZero: true,
+    }),
     advertise: values.advertise === undefined ? undefined : parseHostPort('--advertise', values.advertise),
     join: (values.join ?? []).map((j) => parseJoinAddress('--join', j)),
     joinTimeoutMs: parseDuration('--join-timeout', joinTimeoutText),
@@ -108,27 +164,15 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
     label,
     verifyIncoming: parseBool('--verify-incoming', values['verify-incoming'] ?? 'true'),
     verifyOutgoing: parseBool('--verify-outgoing', values['verify-outgoing'] ?? 'true'),
+    tags,
+    tagsFile: values['tags-file'],
+    eventHandlers,
+    handlerTimeoutMs: parseDuration(
+      '--event-handler-timeout',
+      values['event-handler-timeout'] ?? DEFAULT_HANDLER_TIMEOUT,
+    ),
+    consulDc,
   };
   // Checked after every other flag, so a bad flag elsewhere is still a usage error (exit 2).
   return { ...options, encrypt: values.encrypt === undefined ? undefined : parseKey('--encrypt', values.encrypt) };
-}
-
-/**
- * The boolean flags take an optional value, Go style: `--verify-incoming` alone means true,
- * `--verify-incoming=false` and `--verify-incoming false` set it. parseArgs knows them as
- * string flags, so a bare one (last, or followed by another flag) gets an explicit "=true".
- */
-function withBooleanValues(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') {
-      out.push(...args.slice(i));
-      break;
-    }
-    const next = args[i + 1];
-    const bare = BOOLEAN_FLAGS.includes(a) && (next === undefined || next.startsWith('-'));
-    out.push(bare ? `${a}=true` : a);
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * The agent's lifecycle: start a Memberlist node (with its keys, label and verify settings) and
+ * The agent's lifecycle in memberlist mode (--mode memberlist): start a Memberlist node (with its keys, label and verify settings) and
  * the local HTTP API, join the cluster with retries, log membership events, and on SIGINT/SIGTERM
  * leave gracefully and stop. Resolves to the process exit code: 0 after a signal, 1 when the node
  * cannot start or cannot join.
@@ -12,24 +12,14 @@ import { AgentKeyring } from './agent-keyring.ts';
 import { type HttpApi, startHttpApi } from './http-api.ts';
 import { joinWithRetry } from './join-retry.ts';
 import { createAgentLogger, errorText } from './logger.ts';
-
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+import { memberlistRoutes } from './memberlist-routes.ts';
+import { catchStopSignals, stopped } from './signals.ts';
 
 /** `keys`: the starting keyring, primary first (see startingKeys). */
 export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]): Promise<number> {
   const log = createAgentLogger(opts.logLevel, opts.node);
 
-  // Signals are caught from the very start: one asks for a graceful leave, a second one exits now.
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) {
-      log.warn({ signal }, 'second signal, exiting without finishing the leave');
-      process.exit(1);
-    }
-    log.info({ signal }, 'signal received, leaving the cluster');
-    stop.abort();
-  };
-  for (const s of SIGNALS) process.on(s, onSignal);
+  const stop = catchStopSignals(log);
 
   let node: Memberlist;
   try {
@@ -58,7 +48,8 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
 
   let api: HttpApi;
   try {
-    api = await startHttpApi(node, new AgentKeyring(node.keyring, opts.keyringFile, log), opts.http, log);
+    const routes = memberlistRoutes(node, new AgentKeyring(node.keyring, opts.keyringFile, log));
+    api = await startHttpApi(routes, opts.http, log);
   } catch (err) {
     log.error({ http: joinHostPort(opts.http.host, opts.http.port), err: errorText(err) }, 'cannot start the HTTP API');
     await node.shutdown();
@@ -70,6 +61,7 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
       bind: joinHostPort(opts.bind.host, node.config.bindPort),
       advertise: joinHostPort(self.addr, self.port),
       http: api.address,
+      mode: 'memberlist',
       profile: opts.profile,
       encryption: node.keyring.keys.length > 0,
       keys: node.keyring.keys.length,
@@ -81,8 +73,8 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
     'agent started',
   );
 
-  if (opts.join.length > 0 && !stop.signal.aborted) {
-    const outcome = await joinWithRetry(node, opts.join, { timeoutMs: opts.joinTimeoutMs, stop: stop.signal, log });
+  if (opts.join.length > 0 && !stop.aborted) {
+    const outcome = await joinWithRetry(node, opts.join, { timeoutMs: opts.joinTimeoutMs, stop, log });
     if (outcome.kind === 'joined') {
       log.info({ join: opts.join, contacted: outcome.contacted, attempts: outcome.attempts }, 'joined the cluster');
     } else if (outcome.kind === 'timeout') {
@@ -96,9 +88,7 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
     }
   }
 
-  if (!stop.signal.aborted) {
-    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-  }
+  await stopped(stop);
   try {
     await node.leave();
     log.info({}, 'left the cluster');

@@ -2,7 +2,8 @@
  * Command-line flag primitives shared by the CLI's commands: the FlagError a bad
  * flag raises (the CLI prints it as one line and exits 2), the translation of node:util
  * parseArgs errors into messages that name the flag, and the value parsers (IP:PORT, join
- * address, Go-style duration, one-of-a-set, true/false).
+ * address, Go-style duration, one-of-a-set, true/false, KEY=VALUE) and the Go-style optional value
+ * of boolean flags.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { isIP } from 'node:net';
@@ -23,6 +24,54 @@ export function parseFlags<const O extends ParseArgsOptionsConfig>(args: readonl
   } catch (err) {
     throw translateParseArgsError(err);
   }
+}
+
+/**
+ * Like parseFlags, but positional arguments are allowed (at most `maxPositionals`; more is a
+ * FlagError naming the first extra one). Flags and positionals may be mixed; `--` ends flags.
+ */
+export function parseFlagsAndArgs<const O extends ParseArgsOptionsConfig>(
+  args: readonly string[],
+  options: O,
+  maxPositionals: number,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], strict: true, allowPositionals: true, options });
+  } catch (err) {
+    throw translateParseArgsError(err);
+  }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new FlagError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);
+  }
+  return parsed;
+}
+
+/**
+ * Boolean flags with an optional value, Go style: `--flag` alone means true, `--flag=false` and
+ * `--flag false` set it. parseArgs knows them as string flags, so a bare one (last, or followed by
+ * another flag) gets an explicit "=true".
+ */
+export function withBooleanValues(args: readonly string[], booleanFlags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    const bare = booleanFlags.includes(a) && (next === undefined || next.startsWith('-'));
+    out.push(bare ? `${a}=true` : a);
+  }
+  return out;
+}
+
+/** "KEY=VALUE" (split at the first "="; the key must not be empty, the value may be). */
+export function parseKeyValue(flag: string, text: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new FlagError(`${flag}: ${JSON.stringify(text)} is not KEY=VALUE`);
+  return [text.slice(0, at), text.slice(at + 1)];
 }
 
 export interface HostPort {

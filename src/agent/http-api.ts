@@ -1,28 +1,19 @@
 /**
- * The agent's local HTTP API (node:http, JSON in and out, no auth: bind it to loopback).
- * Read: `GET /v1/members`, `/v1/health`, `/v1/stats`, `/v1/keyring` (HEAD too). Change:
- * `POST /v1/keyring/install|use|remove` with `{"key":"BASE64"}`. Errors are `{"error":"..."}`:
- * 400 for a bad body or a refused change, 404 for other paths, 405 for other methods, 413 for a
- * body over 64 KiB.
+ * The agent's local HTTP API server (node:http, JSON in and out, no auth: bind it to loopback):
+ * routing a request to the route of its path, reading the JSON body, and answering. The routes
+ * themselves come from the mode: memberlist-routes.ts or serf-routes.ts. A GET route answers HEAD
+ * too; a stream route answers newline-delimited JSON (one value per line, as it comes). Errors
+ * are `{"error":"..."}`: 400 for a bad body or a refused change, 404 for other paths, 405 for
+ * other methods, 413 for a body over 64 KiB.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/core-io.ts';
-import type { Node } from '../core/node-state.ts';
 import { joinHostPort } from '../net/ip.ts';
-import { type AgentKeyring, KEYRING_CHANGES } from './agent-keyring.ts';
 import type { HostPort } from './flags.ts';
-import { KeyError, parseKey } from './key-text.ts';
+import { KeyError } from './key-text.ts';
 import { KeyringFileError } from './keyring-file.ts';
-import { type HealthDocument, membersDocument, type StatsDocument } from './members-document.ts';
-
-/** What the API reads from a node (a Memberlist satisfies it). */
-export interface MembersSource {
-  allMembers(): Node[];
-  numMembers(): number;
-  readonly healthScore: number;
-  readonly drops: { readonly counts: Readonly<Record<string, number>> };
-}
+import { TagsFileError } from './tags-file.ts';
 
 export interface HttpApi {
   /** "ip:port" the API listens on (the real port when 0 was asked for). */
@@ -32,12 +23,19 @@ export interface HttpApi {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-type Route =
+export type Route =
   | { readonly method: 'GET'; readonly read: () => unknown }
-  | { readonly method: 'POST'; readonly write: (body: unknown) => Promise<unknown> };
+  | { readonly method: 'POST'; readonly write: (body: unknown) => Promise<unknown> }
+  | {
+      readonly method: 'POST';
+      /** Checks the body (throwing refuses it with a status), then yields the lines to send. */
+      readonly stream: (body: unknown) => Promise<AsyncIterable<unknown>>;
+    };
+
+export type Routes = Record<string, Route>;
 
 /** An answer other than 200, with the message for `{"error": ...}`. */
-class HttpError extends Error {
+export class HttpError extends Error {
   override readonly name = 'HttpError';
   readonly status: number;
   constructor(status: number, message: string) {
@@ -47,31 +45,7 @@ class HttpError extends Error {
 }
 
 /** Starts listening; rejects if the address cannot be bound. */
-export async function startHttpApi(
-  source: MembersSource,
-  keyring: AgentKeyring,
-  listen: HostPort,
-  log: Logger,
-): Promise<HttpApi> {
-  const routes: Record<string, Route> = {
-    '/v1/members': { method: 'GET', read: () => membersDocument(source.allMembers()) },
-    '/v1/health': {
-      method: 'GET',
-      read: (): HealthDocument => ({ healthScore: source.healthScore, members: source.numMembers() }),
-    },
-    '/v1/stats': {
-      method: 'GET',
-      read: (): StatsDocument => ({
-        drops: { ...source.drops.counts },
-        healthScore: source.healthScore,
-        members: source.numMembers(),
-      }),
-    },
-    '/v1/keyring': { method: 'GET', read: () => keyring.document() },
-  };
-  for (const kind of KEYRING_CHANGES) {
-    routes[`/v1/keyring/${kind}`] = { method: 'POST', write: (body) => keyring.change(kind, keyOf(body)) };
-  }
+export async function startHttpApi(routes: Routes, listen: HostPort, log: Logger): Promise<HttpApi> {
   const server = createServer((req, res) => {
     handle(routes, req, res, log).catch((err: unknown) =>
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'http api response failed'),
@@ -116,8 +90,11 @@ async function handle(
     return;
   }
   let body: unknown;
+  let lines: AsyncIterable<unknown> | undefined;
   try {
-    body = route.method === 'GET' ? route.read() : await route.write(await readJsonBody(req));
+    if (route.method === 'GET') body = await route.read();
+    else if ('write' in route) body = await route.write(await readJsonBody(req));
+    else lines = await route.stream(await readJsonBody(req));
   } catch (err) {
     if (err instanceof HttpError || err instanceof KeyError) {
       const status = err instanceof HttpError ? err.status : 400;
@@ -126,6 +103,9 @@ async function handle(
     } else if (err instanceof KeyringFileError) {
       log.error({ path, err: err.message }, 'keyring not changed');
       send(req, res, 500, { error: `${err.message}; the keyring was not changed` });
+    } else if (err instanceof TagsFileError) {
+      log.error({ path, err: err.message }, 'tags not changed');
+      send(req, res, 500, { error: `${err.message}; the tags were not changed` });
     } else {
       log.error({ path, err: err instanceof Error ? err.message : String(err) }, 'http api handler failed');
       send(req, res, 500, { error: 'internal error' });
@@ -133,7 +113,22 @@ async function handle(
     return;
   }
   log.debug({ method: req.method, path }, 'http api request');
-  send(req, res, 200, body);
+  if (lines === undefined) send(req, res, 200, body);
+  else await sendLines(res, lines);
+}
+
+/** 200 with one JSON value per line, each written as soon as it is produced. */
+async function sendLines(res: ServerResponse, lines: AsyncIterable<unknown>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  let gone = false;
+  res.on('close', () => {
+    gone = true;
+  });
+  for await (const line of lines) {
+    if (gone) break;
+    res.write(JSON.stringify(line) + '\n');
+  }
+  res.end();
 }
 
 /** The request body as JSON: 413 when over MAX_BODY_BYTES, 400 when empty or not JSON. */
@@ -164,19 +159,6 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new HttpError(400, `body: not JSON (${(err as Error).message})`);
   }
-}
-
-/** The key of a keyring change body `{"key": "BASE64"}`; anything else is a 400 naming the problem. */
-function keyOf(body: unknown): Uint8Array {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'body: expected a JSON object {"key": "BASE64"}');
-  }
-  const extra = Object.keys(body).find((k) => k !== 'key');
-  if (extra !== undefined) throw new HttpError(400, `body: unknown field ${JSON.stringify(extra)}`);
-  const key = (body as { key?: unknown }).key;
-  if (key === undefined) throw new HttpError(400, 'key: missing');
-  if (typeof key !== 'string') throw new HttpError(400, 'key: must be a base64 string');
-  return parseKey('key', key);
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {

@@ -1,8 +1,11 @@
 /**
  * `memberlist-ts keys`: reads or changes a running agent's keyring through its HTTP API
- * (GET /v1/keyring, POST /v1/keyring/install|use|remove), and `memberlist-ts keygen`: prints a
- * new random key. A key argument is checked before anything is sent: a bad one is reported in
- * one line naming the flag, exit 1. Refusals from the agent are reported the same way.
+ * (GET /v1/keyring, POST /v1/keyring/install|use|remove) — the agent's own keyring in memberlist
+ * mode, every member's (through Serf's key queries, like `serf keys`) in serf mode, where the
+ * outcome counts the nodes that answered and exit 1 means not all of them succeeded — and
+ * `memberlist-ts keygen`: prints a new random key. A key argument is checked before anything is
+ * sent: a bad one is reported in one line naming the flag, exit 1. Refusals from the agent are
+ * reported the same way.
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_HTTP } from './agent-flags.ts';
@@ -10,6 +13,8 @@ import { type KeyringChange, type KeyringDocument, KEYRING_CHANGES } from './age
 import { FlagError, type HostPort, parseChoice, parseHostPort, parseFlags } from './flags.ts';
 import { agentUrl, errorOf, requestAgent } from './http-client.ts';
 import { KEY_SIZES, parseKey } from './key-text.ts';
+import { printable } from './members-table.ts';
+import type { ClusterKeysDocument } from './serf-routes.ts';
 
 const FORMATS = ['table', 'json'] as const;
 
@@ -47,6 +52,9 @@ export function parseKeysFlags(args: readonly string[]): KeysOptions | 'help' {
   return { ...options, change: { kind, key } };
 }
 
+/** A cluster-wide operation waits for every member's answer, up to a query timeout. */
+const CLUSTER_TIMEOUT_MS = 60_000;
+
 const DONE: Record<KeyringChange, string> = {
   install: 'key installed',
   use: 'primary key changed',
@@ -64,8 +72,8 @@ export async function runKeys(opts: KeysOptions): Promise<number> {
   try {
     answer =
       opts.change === undefined
-        ? await requestAgent(url, 'GET')
-        : await requestAgent(url, 'POST', { key: opts.change.key });
+        ? await requestAgent(url, 'GET', undefined, CLUSTER_TIMEOUT_MS)
+        : await requestAgent(url, 'POST', { key: opts.change.key }, CLUSTER_TIMEOUT_MS);
   } catch (err) {
     return fail(`cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -74,6 +82,8 @@ export async function runKeys(opts: KeysOptions): Promise<number> {
     // The agent names the body field; the user gave a flag.
     return fail(opts.change !== undefined && why.startsWith('key: ') ? `--${opts.change.kind}: ${why.slice(5)}` : why);
   }
+  const cluster = clusterDocument(answer.text);
+  if (cluster !== undefined) return renderCluster(opts, cluster);
   let doc: KeyringDocument;
   try {
     doc = parseKeyringDocument(answer.text);
@@ -81,6 +91,56 @@ export async function runKeys(opts: KeysOptions): Promise<number> {
     return fail(`${url}: ${(err as Error).message}`);
   }
   process.stdout.write(render(opts, doc));
+  return 0;
+}
+
+function clusterDocument(text: string): ClusterKeysDocument | undefined {
+  try {
+    const d = JSON.parse(text) as Partial<ClusterKeysDocument> | null;
+    return typeof d?.numNodes === 'number' && typeof d.keys === 'object' ? (d as ClusterKeysDocument) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLUSTER_DONE: Record<KeyringChange, string> = {
+  install: 'Successfully installed key',
+  use: 'Successfully changed primary key',
+  remove: 'Successfully removed key',
+};
+
+const CLUSTER_FAILED: Record<KeyringChange | 'list', string> = {
+  install: 'Error installing key',
+  use: 'Error changing primary key',
+  remove: 'Error removing key',
+  list: 'Failed to gather member keys',
+};
+
+/** Serf mode: per-node counts and messages; exit 1 unless every node succeeded. */
+function renderCluster(opts: KeysOptions, doc: ClusterKeysDocument): number {
+  if (opts.format === 'json') process.stdout.write(JSON.stringify(doc) + '\n');
+  const counts = `${doc.numResp}/${doc.numNodes} nodes answered, ${doc.numErr} failed`;
+  if (doc.error !== null) {
+    for (const [node, message] of Object.entries(doc.messages)) {
+      process.stderr.write(`failed: ${printable(node)}: ${printable(message)}\n`);
+    }
+    process.stderr.write(`memberlist-ts: ${CLUSTER_FAILED[opts.change?.kind ?? 'list']}: ${doc.error}\n`);
+    return 1;
+  }
+  if (opts.format === 'json') return 0;
+  for (const [node, message] of Object.entries(doc.messages)) {
+    process.stdout.write(`warning: ${printable(node)}: ${printable(message)}\n`);
+  }
+  if (opts.change !== undefined) {
+    process.stdout.write(`${CLUSTER_DONE[opts.change.kind]} (${counts})\n`);
+    return 0;
+  }
+  const keys = Object.keys(doc.keys).sort((a, b) => (doc.primaryKeys[b] ?? 0) - (doc.primaryKeys[a] ?? 0));
+  for (const k of keys) {
+    const primary = doc.primaryKeys[k];
+    const extra = primary === undefined ? '' : `  (primary on ${primary}/${doc.numNodes})`;
+    process.stdout.write(`${k}  [${doc.keys[k]}/${doc.numNodes}]${extra}\n`);
+  }
   return 0;
 }
 

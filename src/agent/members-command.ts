@@ -1,12 +1,14 @@
 /**
  * `memberlist-ts members`: asks a running agent's HTTP API for GET /v1/members and prints the
- * document as JSON (unchanged) or as an aligned table. Resolves to the exit code.
+ * document as JSON (unchanged: serf-shaped from an agent in serf mode, memberlist-shaped in
+ * memberlist mode) or as an aligned table. Resolves to the exit code.
  */
 import { DEFAULT_HTTP } from './agent-flags.ts';
 import { type HostPort, parseChoice, parseHostPort, parseFlags } from './flags.ts';
 import { agentUrl, requestAgent } from './http-client.ts';
 import { parseMembersDocument } from './members-document.ts';
-import { renderMembersTable } from './members-table.ts';
+import { renderMembersTable, renderSerfMembersTable } from './members-table.ts';
+import { isSerfMembersDocument, type SerfMembersDocument } from './serf-members-document.ts';
 
 const FORMATS = ['table', 'json'] as const;
 
@@ -39,6 +41,11 @@ export async function runMembers(opts: MembersOptions): Promise<number> {
     process.stderr.write(`memberlist-ts: cannot read ${url}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+  const serfDoc = serfDocument(body);
+  if (serfDoc !== undefined) {
+    process.stdout.write(opts.format === 'json' ? JSON.stringify(serfDoc) + '\n' : renderSerfMembersTable(serfDoc));
+    return 0;
+  }
   let doc;
   try {
     doc = parseMembersDocument(body);
@@ -48,6 +55,17 @@ export async function runMembers(opts: MembersOptions): Promise<number> {
   }
   process.stdout.write(opts.format === 'json' ? JSON.stringify(doc) + '\n' : renderMembersTable(doc));
   return 0;
+}
+
+function serfDocument(body: string): SerfMembersDocument | undefined {
+  try {
+    const doc = JSON.parse(body) as { members?: unknown } | null;
+    if (doc === null || !Array.isArray(doc.members)) return undefined;
+    const d = doc as { members: unknown[] };
+    return isSerfMembersDocument(d) ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function fetchText(url: string): Promise<string> {

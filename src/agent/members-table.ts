@@ -1,11 +1,12 @@
 /**
- * The `--format table` rendering of a members document: aligned columns Name, Address, Status,
- * Incarnation, Meta. Metadata that is printable UTF-8 is shown as text, other metadata as
- * "base64:<bytes>". Control characters from remote nodes are escaped so they cannot drive the
- * terminal.
+ * The `--format table` rendering of a members document: in memberlist mode aligned columns Name,
+ * Address, Status, Incarnation, Meta (metadata that is printable UTF-8 shown as text, other
+ * metadata as "base64:<bytes>"); in serf mode Name, Address, Status, Tags (`k=v,k=v`, sorted).
+ * Control characters from remote nodes are escaped so they cannot drive the terminal.
  */
 import { joinHostPort } from '../net/ip.ts';
 import type { MembersDocument } from './members-document.ts';
+import type { SerfMembersDocument } from './serf-members-document.ts';
 
 const HEADER = ['Name', 'Address', 'Status', 'Incarnation', 'Meta'] as const;
 const GAP = '  ';
@@ -15,7 +16,25 @@ export function renderMembersTable(doc: MembersDocument): string {
   for (const m of doc.members) {
     rows.push([printable(m.name), joinHostPort(m.addr, m.port), m.status, String(m.incarnation), metaText(m.meta)]);
   }
-  const widths = HEADER.map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return aligned(rows);
+}
+
+const SERF_HEADER = ['Name', 'Address', 'Status', 'Tags'] as const;
+
+export function renderSerfMembersTable(doc: SerfMembersDocument): string {
+  const rows: string[][] = [[...SERF_HEADER]];
+  for (const m of doc.members) {
+    const tags = Object.keys(m.tags)
+      .sort()
+      .map((k) => `${k}=${m.tags[k]}`)
+      .join(',');
+    rows.push([printable(m.name), printable(m.addr), printable(m.status), printable(tags)]);
+  }
+  return aligned(rows);
+}
+
+function aligned(rows: readonly string[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
   return rows
     .map(
       (r) =>
