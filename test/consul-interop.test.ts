@@ -6,9 +6,11 @@
  * and deregistered, with nothing in Consul's log about it at WARN or ERROR, and a node that
  * stops without leaving is failed with serfHealth critical; a plain Serf node is
  * listed but not catalogued (Consul logs why); a node of another datacenter is refused by both
- * sides' merge checks.
+ * sides' merge checks. The agent CLI started with --consul-dc joins the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAllCli, start } from './support/cli-process.ts';
+import { eventually } from './support/eventually.ts';
 import { ConsulAgent, ensureConsul } from './support/consul-agent.ts';
 import {
   type ConsulUnderTest,
@@ -36,6 +38,7 @@ beforeAll(async () => {
 }, 1_600_000);
 
 afterAll(async () => {
+  killAllCli();
   await agent?.stop();
 });
 
@@ -55,6 +58,57 @@ describe('Consul v1.22.0 LAN pool (local binary, -dev server on 127.0.0.190)', (
 
   it('a profile node of another datacenter is refused by both merge checks', async () => {
     await checkWrongDatacenter(consul, 'ts-other-dc', '127.0.0.193');
+  });
+
+  it('the agent CLI with --consul-dc is a catalogued client with a passing serfHealth; SIGTERM leaves', async () => {
+    const name = 'ts-cli-client';
+    const ip = '127.0.0.195';
+    const a = start([
+      'agent',
+      '--node',
+      name,
+      '--consul-dc',
+      DC,
+      '--bind',
+      `${ip}:8301`,
+      '--http',
+      `${ip}:7947`,
+      '--join',
+      consul.serfLanAddr,
+    ]);
+    await eventually(
+      async () => (await consul.members()).some((m) => m.node === name && m.status === 'alive'),
+      20_000,
+      `${name} alive in consul members`,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${a.stderr()}`);
+    });
+    expect((await consul.members()).find((m) => m.node === name)).toMatchObject({
+      type: 'client',
+      dc: DC,
+      build: '1.22.0',
+    });
+    await eventually(
+      async () =>
+        (await consul.get<{ CheckID: string; Status: string }[]>(`/v1/health/node/${name}`)).some(
+          (h) => h.CheckID === 'serfHealth' && h.Status === 'passing',
+        ),
+      15_000,
+      `${name} catalogued with a passing serfHealth`,
+    );
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    await eventually(
+      async () => (await consul.members()).find((m) => m.node === name)?.status === 'left',
+      15_000,
+      `${name} left in consul members`,
+    );
+    expect(
+      a
+        .stderr()
+        .split('\n')
+        .filter((l) => /"level":(40|50)/.test(l)),
+    ).toEqual([]);
   });
 
   it('Consul is still running and logged no error but the refused merge', async () => {
