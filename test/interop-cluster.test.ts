@@ -189,7 +189,7 @@ describe('protocol versions', () => {
 /** A memberlist-ts agent process (the CLI) on `host`, joining `join`. */
 function spawnAgent(name: string, host: string, join: string): ChildProcess {
   const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-  const args = ['agent', '--node', name, '--bind', `${host}:27946`, '--http', `${host}:27947`];
+  const args = ['agent', '--mode', 'memberlist', '--node', name, '--bind', `${host}:27946`, '--http', `${host}:27947`];
   return spawn(process.execPath, [cli, ...args, '--profile', 'local', '--join', join, '--log-level', 'error'], {
     stdio: 'ignore',
   });
