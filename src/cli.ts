@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `memberlist-ts` command: dispatches to `agent`, `members`, `keys`, `keygen`, `event`,
- * `query`, `tags`, `version` and `help`. Bad flags print one line naming the flag and exit 2; a
+ * The `memberlist-ts` command: dispatches to `agent`, `members`, `join`, `leave`, `force-leave`,
+ * `keys`, `keygen`, `event`, `query`, `tags`, `version` and `help`. Bad flags print one line naming the flag and exit 2; a
  * bad key, keyring file or tags file, one line naming the flag, field or file, exit 1. The node runtime is loaded only by `agent`, after
  * its flags and keys are valid. Works from dist/ (`dist/cli.js`) and from source (`node src/cli.ts`).
  */
@@ -9,7 +9,10 @@ import { parseAgentFlags } from './agent/agent-flags.ts';
 import { startingKeys } from './agent/agent-keyring.ts';
 import { parseEventFlags, runEvent } from './agent/event-command.ts';
 import { FlagError } from './agent/flags.ts';
+import { parseForceLeaveFlags, runForceLeave } from './agent/force-leave-command.ts';
+import { parseJoinFlags, runJoin } from './agent/join-command.ts';
 import { generateKey, parseKeygenFlags, parseKeysFlags, runKeys } from './agent/keys-command.ts';
+import { parseLeaveFlags, runLeave } from './agent/leave-command.ts';
 import { parseMembersFlags, runMembers } from './agent/members-command.ts';
 import { parseQueryFlags, runQuery } from './agent/query-command.ts';
 import { startingTags } from './agent/starting-tags.ts';
@@ -41,6 +44,21 @@ async function main(argv: readonly string[]): Promise<number> {
       const opts = parseMembersFlags(rest);
       if (opts === 'help') return help('members');
       return runMembers(opts);
+    }
+    case 'join': {
+      const opts = parseJoinFlags(rest);
+      if (opts === 'help') return help('join');
+      return runJoin(opts);
+    }
+    case 'leave': {
+      const opts = parseLeaveFlags(rest);
+      if (opts === 'help') return help('leave');
+      return runLeave(opts);
+    }
+    case 'force-leave': {
+      const opts = parseForceLeaveFlags(rest);
+      if (opts === 'help') return help('force-leave');
+      return runForceLeave(opts);
     }
     case 'keys': {
       const opts = parseKeysFlags(rest);
@@ -84,7 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     default:
       throw new FlagError(
-        `unknown command ${JSON.stringify(command)} (commands: agent, members, keys, keygen, event, query, tags, version, help)`,
+        `unknown command ${JSON.stringify(command)} (commands: agent, members, join, leave, force-leave, keys, keygen, event, query, tags, version, help)`,
       );
   }
 }

@@ -35,8 +35,17 @@ export const DEFAULT_JOIN_TIMEOUT = '30s';
 export const DEFAULT_HANDLER_TIMEOUT = '30s';
 /** Go memberlist's limit on a cluster label. */
 export const MAX_LABEL_BYTES = 255;
-const BOOLEAN_FLAGS = ['--verify-incoming', '--verify-outgoing'];
-const SERF_ONLY = ['tag', 'tags-file', 'event-handler', 'event-handler-timeout', 'consul-dc'] as const;
+const BOOLEAN_FLAGS = ['--verify-incoming', '--verify-outgoing', '--rejoin', '--replay'];
+const SERF_ONLY = [
+  'tag',
+  'tags-file',
+  'event-handler',
+  'event-handler-timeout',
+  'consul-dc',
+  'snapshot',
+  'rejoin',
+  'replay',
+] as const;
 
 export interface AgentOptions {
   /** serf: a Serf node (tags, events, queries, cluster-wide keys); memberlist: a bare node. */
@@ -73,6 +82,12 @@ export interface AgentOptions {
   readonly handlerTimeoutMs: number;
   /** Serf mode: --consul-dc, the datacenter of the Consul LAN profile; undefined = plain Serf. */
   readonly consulDc: string | undefined;
+  /** Serf mode: --snapshot, Serf's snapshot file (members to rejoin, clocks); undefined = none. */
+  readonly snapshot: string | undefined;
+  /** Serf mode: --rejoin, rejoin from the snapshot even after a graceful leave (Serf's -rejoin). */
+  readonly rejoin: boolean;
+  /** Serf mode: --replay, deliver user events older than the --join (Serf's -replay). */
+  readonly replay: boolean;
 }
 
 /**
@@ -101,6 +116,9 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
     'event-handler': { type: 'string', multiple: true },
     'event-handler-timeout': { type: 'string' },
     'consul-dc': { type: 'string' },
+    snapshot: { type: 'string' },
+    rejoin: { type: 'string' },
+    replay: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) return 'help';
@@ -145,6 +163,11 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
     throw new FlagError(`--label: ${labelBytes} bytes, more than the limit of ${MAX_LABEL_BYTES}`);
   }
   if (values['keyring-file'] === '') throw new FlagError('--keyring-file: must not be empty');
+  if (values.snapshot === '') throw new FlagError('--snapshot: must not be empty');
+  const rejoin = parseBool('--rejoin', values.rejoin ?? 'false');
+  if (rejoin && values.snapshot === undefined) {
+    throw new FlagError('--rejoin: needs --snapshot (the members to rejoin are read from it)');
+  }
   const joinTimeoutText = values['join-timeout'] ?? DEFAULT_JOIN_TIMEOUT;
   const options = {
     mode,
@@ -172,6 +195,9 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
       values['event-handler-timeout'] ?? DEFAULT_HANDLER_TIMEOUT,
     ),
     consulDc,
+    snapshot: values.snapshot,
+    rejoin,
+    replay: parseBool('--replay', values.replay ?? 'false'),
   };
   // Checked after every other flag, so a bad flag elsewhere is still a usage error (exit 2).
   return { ...options, encrypt: values.encrypt === undefined ? undefined : parseKey('--encrypt', values.encrypt) };

@@ -1,8 +1,9 @@
 /**
- * The agent's lifecycle in memberlist mode (--mode memberlist): start a Memberlist node (with its keys, label and verify settings) and
- * the local HTTP API, join the cluster with retries, log membership events, and on SIGINT/SIGTERM
- * leave gracefully and stop. Resolves to the process exit code: 0 after a signal, 1 when the node
- * cannot start or cannot join.
+ * The agent's lifecycle in memberlist mode (--mode memberlist): start a Memberlist node (with its
+ * keys, label and verify settings) and the local HTTP API (with `POST /v1/join` and `/v1/leave`),
+ * join the cluster with retries, log membership events, and on SIGINT/SIGTERM or
+ * `POST /v1/leave` leave gracefully and stop. Resolves to the process exit code: 0 after a signal
+ * or a leave, 1 when the node cannot start or cannot join.
  */
 import { Memberlist } from '../memberlist.ts';
 import type { Node } from '../core/node-state.ts';
@@ -13,7 +14,8 @@ import { type HttpApi, startHttpApi } from './http-api.ts';
 import { joinWithRetry } from './join-retry.ts';
 import { createAgentLogger, errorText } from './logger.ts';
 import { memberlistRoutes } from './memberlist-routes.ts';
-import { catchStopSignals, stopped } from './signals.ts';
+import { membershipRoutes } from './membership-routes.ts';
+import { catchStopSignals, leaveOnce, stopped } from './signals.ts';
 
 /** `keys`: the starting keyring, primary first (see startingKeys). */
 export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]): Promise<number> {
@@ -46,9 +48,18 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
   node.on('leave', (n) => log.info(describe(n), 'member left'));
   node.on('update', (n) => log.info(describe(n), 'member updated'));
 
+  const leave = leaveOnce(() => node.leave());
   let api: HttpApi;
   try {
-    const routes = memberlistRoutes(node, new AgentKeyring(node.keyring, opts.keyringFile, log));
+    const routes = {
+      ...memberlistRoutes(node, new AgentKeyring(node.keyring, opts.keyringFile, log)),
+      // No user events in memberlist mode: `replay` has nothing to replay.
+      ...membershipRoutes({
+        join: (addrs) => node.join(addrs),
+        leave,
+        afterLeave: () => stop.request('left the cluster on request, stopping'),
+      }),
+    };
     api = await startHttpApi(routes, opts.http, log);
   } catch (err) {
     log.error({ http: joinHostPort(opts.http.host, opts.http.port), err: errorText(err) }, 'cannot start the HTTP API');
@@ -73,8 +84,8 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
     'agent started',
   );
 
-  if (opts.join.length > 0 && !stop.aborted) {
-    const outcome = await joinWithRetry(node, opts.join, { timeoutMs: opts.joinTimeoutMs, stop, log });
+  if (opts.join.length > 0 && !stop.signal.aborted) {
+    const outcome = await joinWithRetry(node, opts.join, { timeoutMs: opts.joinTimeoutMs, stop: stop.signal, log });
     if (outcome.kind === 'joined') {
       log.info({ join: opts.join, contacted: outcome.contacted, attempts: outcome.attempts }, 'joined the cluster');
     } else if (outcome.kind === 'timeout') {
@@ -88,9 +99,9 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
     }
   }
 
-  await stopped(stop);
+  await stopped(stop.signal);
   try {
-    await node.leave();
+    await leave();
     log.info({}, 'left the cluster');
   } catch (err) {
     log.warn({ err: errorText(err) }, 'leave was not fully gossiped');

@@ -67,6 +67,16 @@ export function withBooleanValues(args: readonly string[], booleanFlags: readonl
   return out;
 }
 
+/**
+ * Boolean flags of commands that take positional arguments, exactly as Go's flag package: `--flag`
+ * alone means true and never takes the next argument (`join --replay 10.0.0.1:7946`); a value
+ * needs `=` (`--flag=false`).
+ */
+export function withBareBooleans(args: readonly string[], booleanFlags: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  return args.map((a, i) => ((end < 0 || i < end) && booleanFlags.includes(a) ? `${a}=true` : a));
+}
+
 /** "KEY=VALUE" (split at the first "="; the key must not be empty, the value may be). */
 export function parseKeyValue(flag: string, text: string): [string, string] {
   const at = text.indexOf('=');

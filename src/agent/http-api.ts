@@ -25,7 +25,14 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export type Route =
   | { readonly method: 'GET'; readonly read: () => unknown }
-  | { readonly method: 'POST'; readonly write: (body: unknown) => Promise<unknown> }
+  | {
+      readonly method: 'POST';
+      readonly write: (body: unknown) => Promise<unknown>;
+      /** An empty body is taken as `{}` (for requests with nothing to say, like a leave). */
+      readonly bodyOptional?: boolean;
+      /** Called once a 200 answer has been handed to the connection (e.g. to stop the agent). */
+      readonly afterResponse?: () => void;
+    }
   | {
       readonly method: 'POST';
       /** Checks the body (throwing refuses it with a status), then yields the lines to send. */
@@ -93,8 +100,8 @@ async function handle(
   let lines: AsyncIterable<unknown> | undefined;
   try {
     if (route.method === 'GET') body = await route.read();
-    else if ('write' in route) body = await route.write(await readJsonBody(req));
-    else lines = await route.stream(await readJsonBody(req));
+    else if ('write' in route) body = await route.write(await readJsonBody(req, route.bodyOptional === true));
+    else lines = await route.stream(await readJsonBody(req, false));
   } catch (err) {
     if (err instanceof HttpError || err instanceof KeyError) {
       const status = err instanceof HttpError ? err.status : 400;
@@ -113,8 +120,13 @@ async function handle(
     return;
   }
   log.debug({ method: req.method, path }, 'http api request');
-  if (lines === undefined) send(req, res, 200, body);
-  else await sendLines(res, lines);
+  if (lines !== undefined) {
+    await sendLines(res, lines);
+    return;
+  }
+  const after = 'afterResponse' in route ? route.afterResponse : undefined;
+  if (after !== undefined) res.once('finish', after);
+  send(req, res, 200, body);
 }
 
 /** 200 with one JSON value per line, each written as soon as it is produced. */
@@ -131,8 +143,8 @@ async function sendLines(res: ServerResponse, lines: AsyncIterable<unknown>): Pr
   res.end();
 }
 
-/** The request body as JSON: 413 when over MAX_BODY_BYTES, 400 when empty or not JSON. */
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/** The request body as JSON: 413 when over MAX_BODY_BYTES, 400 when not JSON or (unless `optional`) empty. */
+async function readJsonBody(req: IncomingMessage, optional: boolean): Promise<unknown> {
   const tooLarge = (): HttpError => new HttpError(413, `body: larger than ${MAX_BODY_BYTES} bytes`);
   if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
   const bytes = await new Promise<Buffer>((resolve, reject) => {
@@ -153,7 +165,10 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     req.on('error', reject);
   });
   const text = bytes.toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'body: empty; expected a JSON object');
+  if (text.trim() === '') {
+    if (optional) return {};
+    throw new HttpError(400, 'body: empty; expected a JSON object');
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -94,3 +94,30 @@ export function errorOf(answer: HttpAnswer): string {
   }
   return `HTTP ${answer.status}: ${answer.text.trim().split('\n')[0]}`;
 }
+
+/**
+ * POSTs `body` to a running agent for a one-shot command. Resolves to the parsed 200 document,
+ * or, after printing `memberlist-ts: WHAT: error` (or that the agent cannot be reached) on
+ * stderr, to undefined.
+ */
+export async function postCommand(
+  http: HostPort,
+  path: string,
+  body: unknown,
+  what: string,
+  timeoutMs: number,
+): Promise<unknown> {
+  const url = agentUrl(http, path);
+  let answer: HttpAnswer;
+  try {
+    answer = await requestAgent(url, 'POST', body, timeoutMs);
+  } catch (err) {
+    process.stderr.write(`memberlist-ts: cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return undefined;
+  }
+  if (answer.status !== 200) {
+    process.stderr.write(`memberlist-ts: ${what}: ${errorOf(answer)}\n`);
+    return undefined;
+  }
+  return JSON.parse(answer.text) as unknown;
+}

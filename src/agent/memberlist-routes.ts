@@ -2,7 +2,8 @@
  * The HTTP API of an agent in memberlist mode. Read: `GET /v1/members`, `/v1/health`,
  * `/v1/stats`, `/v1/keyring`. Change: `POST /v1/keyring/install|use|remove` with
  * `{"key":"BASE64"}`, applied to this node's keyring only. The serf-mode endpoints (`/v1/event`,
- * `/v1/query`, `/v1/tags`) answer 400 saying so.
+ * `/v1/query`, `/v1/tags`, `/v1/force-leave`) answer 400 saying so. (Join and leave: see
+ * membership-routes.ts.)
  */
 import type { Node } from '../core/node-state.ts';
 import { type AgentKeyring, KEYRING_CHANGES } from './agent-keyring.ts';
@@ -18,7 +19,7 @@ export interface MembersSource {
   readonly drops: { readonly counts: Readonly<Record<string, number>> };
 }
 
-export const SERF_ONLY_PATHS = ['/v1/event', '/v1/query', '/v1/tags'] as const;
+export const SERF_ONLY_PATHS = ['/v1/event', '/v1/query', '/v1/tags', '/v1/force-leave'] as const;
 
 export function memberlistRoutes(source: MembersSource, keyring: AgentKeyring): Routes {
   const routes: Routes = {

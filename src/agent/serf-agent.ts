@@ -2,9 +2,11 @@
  * The agent's lifecycle in serf mode (the default): start a Serf node — plain Serf like
  * `serf agent` (protocol 5, its event coalescing), or with --consul-dc the Consul LAN client
  * profile — with its tags, keys, label and verify settings; run the --event-handler scripts for
- * its events; serve the serf-mode HTTP API; join with retries; on SIGINT/SIGTERM leave
+ * its events; keep the --snapshot (from which Serf rejoins the last members it knew, unless the
+ * last run left gracefully and --rejoin is not given); serve the serf-mode HTTP API; join with
+ * retries (old user events ignored unless --replay); on SIGINT/SIGTERM or `POST /v1/leave` leave
  * gracefully (peers list the node as left) and stop. Resolves to the exit code: 0 after a
- * signal, 1 when the node cannot start or cannot join.
+ * signal or a leave, 1 when the node cannot start or cannot join.
  */
 import { consulLanProfile } from '../serf/consul-profile.ts';
 import type { SerfEvent } from '../serf/events.ts';
@@ -17,8 +19,9 @@ import { EventHandlers } from './event-handler.ts';
 import { type HttpApi, startHttpApi } from './http-api.ts';
 import { joinWithRetry } from './join-retry.ts';
 import { createAgentLogger, errorText } from './logger.ts';
+import { membershipRoutes } from './membership-routes.ts';
 import { serfRoutes } from './serf-routes.ts';
-import { catchStopSignals, stopped } from './signals.ts';
+import { catchStopSignals, leaveOnce, stopped } from './signals.ts';
 
 /** Serf's agent protocol (`serf agent -protocol` default). */
 const SERF_AGENT_PROTOCOL = 5;
@@ -53,6 +56,8 @@ export async function runSerfAgent(
     tags: { ...fixedTags, ...userTags },
     logger: log,
     keyringFile: opts.keyringFile,
+    snapshotPath: opts.snapshot,
+    rejoinAfterLeave: opts.rejoin,
   };
 
   let serf: Serf;
@@ -74,9 +79,17 @@ export async function runSerfAgent(
   });
   const tags = new AgentTags(serf, { user: userTags, fixed: fixedTags, file: opts.tagsFile, log });
 
+  const leave = leaveOnce(() => serf.leave());
+  const membership = membershipRoutes({
+    join: (addrs, replay) => serf.join(addrs, { ignoreOld: !replay }),
+    leave,
+    afterLeave: () => stop.request('left the cluster on request, stopping'),
+    forceLeave: (node, prune) => serf.forceLeave(node, { prune }),
+  });
+
   let api: HttpApi;
   try {
-    api = await startHttpApi(serfRoutes(serf, tags), opts.http, log);
+    api = await startHttpApi({ ...serfRoutes(serf, tags), ...membership }, opts.http, log);
   } catch (err) {
     log.error({ http: joinHostPort(opts.http.host, opts.http.port), err: errorText(err) }, 'cannot start the HTTP API');
     await serf.shutdown();
@@ -98,6 +111,7 @@ export async function runSerfAgent(
       keys: serf.keyring.keys.length,
       ...(opts.keyringFile === undefined ? {} : { keyringFile: opts.keyringFile }),
       ...(opts.tagsFile === undefined ? {} : { tagsFile: opts.tagsFile }),
+      ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot, rejoin: opts.rejoin }),
       label: opts.label,
       verifyIncoming: opts.verifyIncoming,
       verifyOutgoing: opts.verifyOutgoing,
@@ -105,8 +119,16 @@ export async function runSerfAgent(
     'agent started',
   );
 
-  if (opts.join.length > 0 && !stop.aborted) {
-    const outcome = await joinWithRetry(serf, opts.join, { timeoutMs: opts.joinTimeoutMs, stop, log });
+  if (opts.join.length > 0 && !stop.signal.aborted) {
+    const joiner = {
+      join: (addrs: readonly string[], o: { signal?: AbortSignal }) =>
+        serf.join(addrs, { ...o, ignoreOld: !opts.replay }),
+    };
+    const outcome = await joinWithRetry(joiner, opts.join, {
+      timeoutMs: opts.joinTimeoutMs,
+      stop: stop.signal,
+      log,
+    });
     if (outcome.kind === 'joined') {
       log.info({ join: opts.join, contacted: outcome.contacted, attempts: outcome.attempts }, 'joined the cluster');
     } else if (outcome.kind === 'timeout') {
@@ -121,10 +143,10 @@ export async function runSerfAgent(
     }
   }
 
-  await stopped(stop);
+  await stopped(stop.signal);
   handlers.close();
   try {
-    await serf.leave();
+    await leave();
     log.info({}, 'left the cluster');
   } catch (err) {
     log.warn({ err: errorText(err) }, 'leave was not fully gossiped');

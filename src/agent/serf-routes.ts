@@ -5,7 +5,8 @@
  * queries), `POST /v1/event` `{"name","payload","coalesce"}`, `POST /v1/tags`
  * `{"tags":{...},"delete":[...]}`, and `POST /v1/query`, which streams newline-delimited JSON:
  * `{"type":"dispatched","name","timeoutMs"}` first, `{"type":"ack","from"}` and `{"type":"response","from","payload"}` as they arrive, then
- * `{"type":"done","acks":N,"responses":N}` at the deadline. Payloads are UTF-8 text.
+ * `{"type":"done","acks":N,"responses":N}` at the deadline. Payloads are UTF-8 text. (Join,
+ * leave and force-leave: see membership-routes.ts.)
  */
 import { type KeyResponse, KeyOperationError } from '../serf/key-manager.ts';
 import type { Serf } from '../serf/serf.ts';

@@ -1,12 +1,20 @@
 /**
  * The agent's stop signals: SIGINT and SIGTERM are caught from the very start; the first asks for
- * a graceful leave (the returned signal aborts), a second one exits at once with code 1.
+ * a graceful leave (the stop signal aborts), a second one exits at once with code 1. The agent
+ * can also ask itself to stop (after `POST /v1/leave`).
  */
 import type { Logger } from '../core/core-io.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export function catchStopSignals(log: Logger): AbortSignal {
+export interface AgentStop {
+  /** Aborts on the first SIGINT/SIGTERM, or on request(). */
+  readonly signal: AbortSignal;
+  /** Stops the agent as a signal would; `why` is logged. */
+  request(why: string): void;
+}
+
+export function catchStopSignals(log: Logger): AgentStop {
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) {
@@ -17,11 +25,24 @@ export function catchStopSignals(log: Logger): AbortSignal {
     stop.abort();
   };
   for (const s of SIGNALS) process.on(s, onSignal);
-  return stop.signal;
+  return {
+    signal: stop.signal,
+    request: (why) => {
+      if (stop.signal.aborted) return;
+      log.info({}, why);
+      stop.abort();
+    },
+  };
 }
 
 /** Resolves when `signal` aborts. */
 export function stopped(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Runs `leave` once however often it is asked for (the API's leave, then the stop's). */
+export function leaveOnce(leave: () => Promise<void>): () => Promise<void> {
+  let leaving: Promise<void> | undefined;
+  return () => (leaving ??= leave());
 }

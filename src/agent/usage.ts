@@ -13,21 +13,24 @@ import {
 export const MAIN_USAGE = `usage: memberlist-ts <command> [flags]
 
 commands:
-  agent      run a gossip node (Serf by default) with a local HTTP API
-  members    list the members a running agent knows
-  keys       list or change the encryption keys (cluster-wide in serf mode)
-  keygen     print a new random encryption key
-  event      broadcast a user event (serf mode)
-  query      send a query and print acks and responses (serf mode)
-  tags       set or delete a running agent's tags (serf mode)
-  version    print the version
-  help       print this help, or a command's: memberlist-ts help <command>
+  agent        run a gossip node (Serf by default) with a local HTTP API
+  members      list the members a running agent knows
+  join         tell a running agent to join a cluster
+  leave        tell a running agent to leave the cluster gracefully and stop
+  force-leave  force a failed member to leave (serf mode)
+  keys         list or change the encryption keys (cluster-wide in serf mode)
+  keygen       print a new random encryption key
+  event        broadcast a user event (serf mode)
+  query        send a query and print acks and responses (serf mode)
+  tags         set or delete a running agent's tags (serf mode)
+  version      print the version
+  help         print this help, or a command's: memberlist-ts help <command>
 `;
 
 export const AGENT_USAGE = `usage: memberlist-ts agent [flags]
 
-Runs a Serf node (or with --mode memberlist a bare memberlist node) until SIGINT or SIGTERM,
-then leaves the cluster gracefully and exits 0.
+Runs a Serf node (or with --mode memberlist a bare memberlist node) until SIGINT, SIGTERM or
+memberlist-ts leave, then leaves the cluster gracefully and exits 0.
 
 flags:
   --mode M               serf | memberlist (default serf: tags, events, queries, handlers,
@@ -40,8 +43,9 @@ flags:
   --profile P            lan | wan | local: Go memberlist's default configs (default lan)
   --meta TEXT            memberlist mode: node metadata, at most 512 bytes
   --http IP:PORT         local HTTP API (default ${DEFAULT_HTTP}): GET /v1/members, /v1/health,
-                         /v1/stats, /v1/keyring; POST /v1/keyring/install|use|remove {"key":"BASE64"};
-                         serf mode also POST /v1/event, /v1/query, /v1/tags
+                         /v1/stats, /v1/keyring; POST /v1/keyring/install|use|remove {"key":"BASE64"},
+                         /v1/join, /v1/leave; serf mode also POST /v1/event, /v1/query, /v1/tags,
+                         /v1/force-leave
   --log-level L          debug | info | warn | error; JSON lines on stderr (default info)
 
 serf mode:
@@ -57,6 +61,11 @@ serf mode:
                          member lines or the payload; a query's answer is CMD's stdout
   --event-handler-timeout DUR
                          kill a handler running longer (default ${DEFAULT_HANDLER_TIMEOUT})
+  --snapshot PATH        Serf's snapshot file: members and clocks, kept as they change; on start
+                         the node rejoins the members it lists, unless the last run left
+                         gracefully
+  --rejoin[=B]           with --snapshot: rejoin even after a graceful leave (default false)
+  --replay[=B]           deliver user events older than the --join (default false: ignored)
   --consul-dc DC         join a Consul datacenter's LAN pool as a Consul client look-alike
                          (tags role=node, dc, id, vsn…, Consul's LAN settings); --tag may not
                          set role, dc, id, segment, build or vsn*
@@ -78,6 +87,37 @@ Prints the members a running agent knows, dead and left ones included until it f
 flags:
   --http IP:PORT         the agent's HTTP API (default ${DEFAULT_HTTP})
   --format F             table | json (json is the document GET /v1/members returns; default table)
+`;
+
+export const JOIN_USAGE = `usage: memberlist-ts join ADDRESS... [flags]
+
+Tells a running agent to join a cluster through any of the addresses (like serf join); prints
+how many nodes it contacted, exit 1 when none answered.
+
+flags:
+  --replay[=B]           serf mode: deliver user events older than the join (default false)
+  --http IP:PORT         the agent's HTTP API (default ${DEFAULT_HTTP})
+`;
+
+export const LEAVE_USAGE = `usage: memberlist-ts leave [flags]
+
+Tells a running agent to leave the cluster gracefully (peers list it left) and stop (like serf
+leave); returns when the leave is done. With --snapshot, its next start does not rejoin unless
+it has --rejoin.
+
+flags:
+  --http IP:PORT         the agent's HTTP API (default ${DEFAULT_HTTP})
+`;
+
+export const FORCE_LEAVE_USAGE = `usage: memberlist-ts force-leave NODE [flags]
+
+Forces a member to the "left" state through a running agent in serf mode (like serf
+force-leave), cluster-wide: useful for failed nodes that will not come back, which Serf would
+otherwise try to reconnect to until it reaps them. A member still alive soon refutes it.
+
+flags:
+  --prune[=B]            also erase the member from every member list (default false)
+  --http IP:PORT         the agent's HTTP API (default ${DEFAULT_HTTP})
 `;
 
 export const KEYS_USAGE = `usage: memberlist-ts keys (--install KEY | --use KEY | --remove KEY | --list) [flags]
@@ -147,6 +187,9 @@ export function usageFor(command: string | undefined): string | undefined {
   const texts: Record<string, string> = {
     agent: AGENT_USAGE,
     members: MEMBERS_USAGE,
+    join: JOIN_USAGE,
+    leave: LEAVE_USAGE,
+    'force-leave': FORCE_LEAVE_USAGE,
     keys: KEYS_USAGE,
     keygen: KEYGEN_USAGE,
     event: EVENT_USAGE,
