@@ -132,7 +132,12 @@ function suite(bin: SerfBinary, base: number, protocolVersion: number): void {
           protocol: { min: 2, max: 5, version: protocolVersion },
         });
       }
-      await eventually(() => c.ts.members().filter((m) => m.status === 'alive').length === 4, 10_000);
+      await eventually(() => c.ts.members().filter((m) => m.status === 'alive').length === 4, 20_000).catch(
+        (err: unknown) => {
+          const view = c.ts.members().map((m) => `${m.name}=${m.status}`);
+          throw new Error(`${String(err)}: the TS node lists ${view.join(', ')}`);
+        },
+      );
       expect(
         c.ts
           .members()
@@ -293,7 +298,9 @@ function suite(bin: SerfBinary, base: number, protocolVersion: number): void {
       await c.tsFail.shutdown();
       await eventually(
         async () => (await c.g1.member(names.tsFail))?.status === 'failed',
-        20_000,
+        // Up to about 18 s of suspicion (6 × 3 s under -profile local) when the one other Go
+        // agent's confirmation is late, plus the time until a probe reaches the dead node.
+        40_000,
         'serf to declare the TS node failed',
       );
       // Failure detection itself is logged (failed probes of the dead node); nothing else is.
