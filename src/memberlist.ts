@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { type Profile, type ProtocolConfig, profileConfig } from './core/config.ts';
 import { MemberlistCore } from './core/core.ts';
+import type { PushPullMerge } from './core/push-pull-sync.ts';
 import type { ProtocolStats } from './core/state.ts';
 import type { CoreIO, Logger, StreamRequestOptions, StreamResult } from './core/core-io.ts';
 import { silentLogger } from './core/core-io.ts';
@@ -32,7 +33,17 @@ import { Keyring } from './wire/keyring.ts';
 import { MAX_PUSH_PULL_REQUESTS } from './wire/limits.ts';
 import { MessageType } from './wire/messages.ts';
 import { decodePacket, encodePacket } from './wire/packet.ts';
+import type { PushPull } from './wire/push-pull.ts';
 import type { WireSecurity } from './wire/wire-security.ts';
+
+/** Members of an inbound push/pull state merged per event-loop turn (see `pushPull`). */
+const MERGE_SLICE = 512;
+/** Members of our reply to it encoded per turn. */
+const ENCODE_SLICE = 2048;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export interface MemberlistOptions extends Partial<ProtocolConfig> {
   /** Base profile for every knob not given (default "lan"). */
@@ -158,6 +169,14 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     now: () => performance.now(),
     random: () => Math.random(),
     log: this.logProxy(),
+    slices: (step, done) => {
+      const run = (): void => {
+        if (this.closed) done();
+        else if (this.input(step)) this.input(done);
+        else setImmediate(run);
+      };
+      setImmediate(run);
+    },
     onDrop: (from, reason, detail) => this.drops.record(from, 'packet', reason, detail),
     sendPacket: (addr, msg, crc) => {
       if (this.closed) return;
@@ -242,16 +261,67 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
           return undefined;
         }
         this.inboundPushPulls++;
-        try {
-          return this.input(() => this.core.handleStream(src, msg));
-        } finally {
-          this.inboundPushPulls--;
-        }
+        let counted = true;
+        const finished = (): void => {
+          if (counted) this.inboundPushPulls--;
+          counted = false;
+        };
+        return this.pushPull(src, msg.pushPull, finished).catch((err: unknown) => {
+          finished();
+          this.log.error({ from: src, err: String(err) }, 'push/pull failed');
+          throw err; // the connection is dropped
+        });
       },
       onDrop: (src, err) => this.drops.record(src, 'stream', dropReasonOf(err.code), err.message),
       onStall: (src) =>
         this.drops.record(src, 'stream', 'timeout', `no complete request within ${this.config.tcpTimeout} ms`),
     });
+  }
+
+  /**
+   * An inbound push/pull. A small state is handled at once; a large one over several event-loop
+   * turns, so a node receiving thousands of members keeps serving its timers and packets: the
+   * decode had the turns it arrived in, our reply is encoded ENCODE_SLICE members per turn,
+   * compressed and written on the next, then the state is checked and merged MERGE_SLICE members
+   * per turn. Other input handled
+   * in between is as if that gossip had arrived while the state was in flight: each member of
+   * the state is applied by the same rules as an alive, dead or suspect message on its own.
+   */
+  private async pushPull(from: string, pushPull: PushPull, finished: () => void): Promise<Uint8Array | undefined> {
+    if (pushPull.nodes.length <= MERGE_SLICE) {
+      try {
+        return this.input(() => this.core.handleStream(from, { type: MessageType.PushPull, pushPull }));
+      } finally {
+        finished();
+      }
+    }
+    const reply = this.core.pushPullReply(pushPull.join);
+    for (;;) {
+      await nextTurn();
+      if (this.closed) {
+        finished();
+        return undefined;
+      }
+      if (reply.write(ENCODE_SLICE)) break;
+    }
+    const response = reply.finish();
+    await nextTurn(); // compressed and written on this turn; merged from the next
+    const merge = this.closed ? undefined : this.input(() => this.core.beginPushPullMerge(from, pushPull));
+    if (merge === undefined) finished();
+    else {
+      this.mergeInSlices(merge)
+        .catch((err: unknown) => this.log.error({ from, err: String(err) }, 'push/pull merge failed'))
+        .finally(finished);
+    }
+    return response;
+  }
+
+  private async mergeInSlices(merge: PushPullMerge): Promise<void> {
+    for (;;) {
+      await nextTurn();
+      if (this.closed) return;
+      if (this.input(() => merge.step(MERGE_SLICE))) return;
+    }
   }
 
   private publish(type: MemberEvent['type'], node: Node, user: ((n: Node) => void) | undefined): void {

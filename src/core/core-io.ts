@@ -48,6 +48,12 @@ export interface CoreIO {
    */
   stream(addr: string, request: Uint8Array, opts: StreamRequestOptions, done: (result: StreamResult) => void): void;
   readonly log: Logger;
+  /**
+   * Runs `step` on later turns of the event loop until it returns true, then `done`: how the
+   * core merges a large push/pull state without holding the adapter's thread. Optional: without
+   * it the core runs `step` to completion at once (the simulator, tests).
+   */
+  slices?(step: () => boolean, done: () => void): void;
   /** Reports input dropped by policy (CIDR allow-list), for counting; optional. */
   onDrop?(from: string, reason: 'cidr', detail: string): void;
 }

@@ -11,6 +11,7 @@ import { decodeAnyMessage, encodeMessage } from '../wire/codec.ts';
 import { MAX_META_BYTES } from '../wire/limits.ts';
 import { type Alive, MessageType, NodeStateCode } from '../wire/messages.ts';
 import { expandPayload } from '../wire/packet.ts';
+import type { PushPull, PushPullWriter } from '../wire/push-pull.ts';
 import type { StreamMessage } from '../wire/stream.ts';
 import { encodeUserPacket, encodeUserStream } from '../wire/user-message.ts';
 import { AckRegistry } from './acks.ts';
@@ -24,7 +25,7 @@ import { type Node, isDeadOrLeft, nodeAddress, toNode } from './node-state.ts';
 import { PacketSender, hostOf } from './packet-sender.ts';
 import { type SelfAddress, Prober } from './probe.ts';
 import { OverlayMemberTable } from './overlay-member-table.ts';
-import { PushPullSync } from './push-pull-sync.ts';
+import { type PushPullMerge, PushPullSync } from './push-pull-sync.ts';
 import { MemberState, type ProtocolStats, type StateContext } from './state.ts';
 import { TimerQueue } from './timer-queue.ts';
 import { pushPullScale } from './timing.ts';
@@ -274,10 +275,8 @@ export class MemberlistCore {
         if (msg.payload.length > 0) this.delegates.delegate?.notifyMsg?.(msg.payload);
         return undefined;
       case MessageType.PushPull: {
-        const { join } = msg.pushPull;
-        const response = this.sync.localState(join);
-        const err = this.sync.merge(msg.pushPull, join);
-        if (err !== undefined) this.io.log.error({ from, err }, 'failed to push/pull merge');
+        const response = this.sync.localState(msg.pushPull.join);
+        this.beginPushPullMerge(from, msg.pushPull)?.step(Number.POSITIVE_INFINITY);
         return response;
       }
       case MessageType.Ping:
@@ -290,6 +289,27 @@ export class MemberlistCore {
         this.io.log.error({ from, type: msg.type }, 'received invalid stream message type');
         return undefined;
     }
+  }
+
+  /**
+   * The responder's half of an inbound push/pull in stages, for an adapter that handles a large
+   * state over several turns: first our reply (our state before the merge, as Go sends it),
+   * encoded with `write(n)` slices and `finish()`; then `beginPushPullMerge`. `handleStream`
+   * runs the same at once.
+   */
+  pushPullReply(join: boolean): PushPullWriter {
+    return this.sync.localStateWriter(join);
+  }
+
+  /**
+   * Checks an inbound push/pull state and returns the merge to run with `step(n)` until it
+   * returns true; undefined when the state was refused (logged).
+   */
+  beginPushPullMerge(from: string, pushPull: PushPull): PushPullMerge | undefined {
+    const merge = this.sync.beginMerge(pushPull, pushPull.join);
+    if (typeof merge !== 'string') return merge;
+    this.io.log.error({ from, err: merge }, 'failed to push/pull merge');
+    return undefined;
   }
 
   // ---- API ------------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ export interface Members {
   kRandom(k: number, exclude: (n: NodeState) => boolean): NodeState[];
 }
 
+/** Whether a member name is an IP address (cheap test first: most names start with a letter). */
+export function isIpName(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return ((c >= 0x30 && c <= 0x39) || name.includes(':')) && isIP(name) !== 0;
+}
+
 export class MemberTable implements Members {
   private nodes: NodeState[] = [];
   private readonly byName = new Map<string, NodeState>();
@@ -90,7 +96,7 @@ export class MemberTable implements Members {
   /** Inserts a new member at a random position of the probe order. */
   add(node: NodeState): void {
     this.byName.set(node.name, node);
-    if (isIP(node.name) !== 0) this.ipNamed++;
+    if (isIpName(node.name)) this.ipNamed++;
     const n = this.nodes.length;
     const offset = randomInt(this.random, n);
     this.nodes.push(node);
@@ -128,7 +134,7 @@ export class MemberTable implements Members {
     for (const n of this.nodes) {
       if (isDeadOrLeft(n) && now - n.stateChange > gossipToTheDeadTime) {
         this.byName.delete(n.name);
-        if (isIP(n.name) !== 0) this.ipNamed--;
+        if (isIpName(n.name)) this.ipNamed--;
       } else keep.push(n);
     }
     this.nodes = keep;

@@ -5,9 +5,8 @@
  * (same probe walk, reset, random selection), but an entry must be taken with `own` before it is
  * changed, so the shared baseline is never written.
  */
-import { isIP } from 'node:net';
 import type { MemberBaseline } from './member-baseline.ts';
-import { type Members, type Random, randomInt } from './member-table.ts';
+import { type Members, type Random, isIpName, randomInt } from './member-table.ts';
 import type { NodeState } from './node-state.ts';
 import { isDeadOrLeft } from './node-state.ts';
 
@@ -115,7 +114,7 @@ export class OverlayMemberTable implements Members {
       this.extraIds.set(node.name, id);
     }
     this.setOver(id, node);
-    if (isIP(node.name) !== 0) this.ipNamed++;
+    if (isIpName(node.name)) this.ipNamed++;
     if (this.count === this.order.length) {
       const grown = new Uint32Array(this.order.length * 2);
       grown.set(this.order);
@@ -157,7 +156,7 @@ export class OverlayMemberTable implements Members {
         this.deleteOver(id);
         if (id < this.baseEntries.length) this.gone[id] = 1;
         else this.extraIds.delete(n.name);
-        if (isIP(n.name) !== 0) this.ipNamed--;
+        if (isIpName(n.name)) this.ipNamed--;
       } else this.order[kept++] = id;
     }
     this.count = kept;

@@ -3,11 +3,22 @@
  * the delegate's state), checking and merging the peer's side, the periodic exchange with one
  * random live member, and the responder's half of an exchange.
  */
-import { encodePushPull, type PushPull } from '../wire/push-pull.ts';
+import { type PushPull, PushPullWriter } from '../wire/push-pull.ts';
 import { MessageType, NodeStateCode, type PushNodeState } from '../wire/messages.ts';
 import type { StreamResult } from './core-io.ts';
 import { type Node, makeNode, nodeAddress, statusName } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
+
+/** Members applied per slice when the adapter merges a peer's reply over several turns. */
+const MERGE_SLICE = 512;
+
+/** A checked push/pull state being merged in slices (see `PushPullSync.beginMerge`). */
+export interface PushPullMerge {
+  /** Applies the next `n` members; true once everything (and the user state) is merged. */
+  step(n: number): boolean;
+  /** Members not applied yet. */
+  remaining(): number;
+}
 
 export class PushPullSync {
   private readonly ctx: StateContext;
@@ -20,9 +31,19 @@ export class PushPullSync {
 
   /** Our side of an exchange, encoded. */
   localState(join: boolean): Uint8Array {
+    const w = this.localStateWriter(join);
+    w.write(Number.POSITIVE_INFINITY);
+    return w.finish();
+  }
+
+  /**
+   * Our side of an exchange, to encode a slice of members at a time: the member list is
+   * snapshotted now (the entries are read when written, so a member that changes meanwhile is
+   * sent as it is then — newer, which the peer accepts or ignores as any gossip).
+   */
+  localStateWriter(join: boolean): PushPullWriter {
     const userState = this.ctx.delegates.delegate?.localState?.(join) ?? new Uint8Array(0);
-    // The encoder only reads the entries (PushPull.nodes is not declared readonly in src/wire).
-    return encodePushPull({ join, nodes: this.state.localPushState() as PushNodeState[], userState });
+    return new PushPullWriter(this.state.localPushState().slice(), join, userState);
   }
 
   /**
@@ -30,10 +51,25 @@ export class PushPullSync {
    * state was refused (incompatible versions, or vetoed by the merge delegate on a join).
    */
   merge(remote: PushPull, join: boolean): string | undefined {
+    const m = this.beginMerge(remote, join);
+    if (typeof m === 'string') return m;
+    m.step(Number.POSITIVE_INFINITY);
+    return undefined;
+  }
+
+  /**
+   * The checks of `merge` (versions, the merge delegate), then a merge to apply in slices: each
+   * `step(n)` applies the next n members and returns true once all are applied (the delegate's
+   * user state is merged with the last slice). Between steps other input may be handled: every
+   * member update is a valid gossip message by itself, so that is the same as gossip arriving
+   * in the middle of the state. Returns an error text when the state was refused.
+   */
+  beginMerge(remote: PushPull, join: boolean): PushPullMerge | string {
     const { config, delegates } = this.ctx;
-    const nodes = remote.nodes.map((n) =>
-      config.protocolVersion < 2 || n.port === 0 ? { ...n, port: config.bindPort } : n,
-    );
+    let nodes = remote.nodes;
+    const fixPort = (n: PushNodeState): PushNodeState =>
+      config.protocolVersion < 2 || n.port === 0 ? { ...n, port: config.bindPort } : n;
+    if (config.protocolVersion < 2 || nodes.some((n) => n.port === 0)) nodes = nodes.map(fixPort);
     const incompatible = this.state.verifyProtocol(nodes);
     if (incompatible !== undefined) return incompatible;
     if (join && delegates.merge !== undefined) {
@@ -43,9 +79,20 @@ export class PushPullSync {
         return `merge refused by delegate: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
-    this.state.mergeState(nodes);
-    if (remote.userState.length > 0) delegates.delegate?.mergeRemoteState?.(remote.userState, join);
-    return undefined;
+    let next = 0;
+    return {
+      remaining: () => nodes.length - next,
+      step: (n: number): boolean => {
+        if (next > nodes.length) return true;
+        const to = Math.min(nodes.length, next + n);
+        this.state.mergeState(nodes, next, to);
+        next = to;
+        if (next < nodes.length) return false;
+        next = nodes.length + 1;
+        if (remote.userState.length > 0) delegates.delegate?.mergeRemoteState?.(remote.userState, join);
+        return true;
+      },
+    };
   }
 
   /** Runs one exchange with `addr`; `done` gets an error text or undefined. */
@@ -58,11 +105,22 @@ export class PushPullSync {
     io.log.debug({ node: name, addr }, 'initiating push/pull sync');
     const request = this.localState(join);
     io.stream(addr, request, { expectResponse: true, deadline: io.now() + config.tcpTimeout, name }, (res) => {
-      done(this.onResponse(res, join));
+      const merge = this.onResponse(res, join);
+      if (typeof merge !== 'object') done(merge);
+      else if (io.slices !== undefined && merge.remaining() > MERGE_SLICE) {
+        io.slices(
+          () => merge.step(MERGE_SLICE),
+          () => done(undefined),
+        );
+      } else {
+        merge.step(Number.POSITIVE_INFINITY);
+        done(undefined);
+      }
     });
   }
 
-  private onResponse(res: StreamResult, join: boolean): string | undefined {
+  /** The peer's reply checked: an error text, or the merge to run. */
+  private onResponse(res: StreamResult, join: boolean): string | PushPullMerge {
     if (!res.ok) return res.error.message;
     const msg = res.response;
     if (msg === undefined) return 'no response';
@@ -70,7 +128,7 @@ export class PushPullSync {
     if (msg.type !== MessageType.PushPull) {
       return `received invalid msgType (${msg.type}), expected pushPullMsg (${MessageType.PushPull})`;
     }
-    return this.merge(msg.pushPull, join);
+    return this.beginMerge(msg.pushPull, join);
   }
 
   /** Periodic anti-entropy with one random live member. */

@@ -7,6 +7,7 @@
 import { type Cidr, ipAllowed } from '../net/cidr.ts';
 import { ipToString } from '../net/ip.ts';
 import { encodeMessage } from '../wire/codec.ts';
+import { keepBytes } from '../wire/pool.ts';
 import {
   type Alive,
   type Dead,
@@ -30,10 +31,31 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A copy of bytes to keep in the member table: decoded byte fields are views into the datagram
- * or stream they came from, which must not stay alive for as long as the member does.
+ * or stream they came from, which must not stay alive for as long as the member does. (Not
+ * `b.slice()`: on a Buffer — what sockets deliver — that is a view, not a copy.)
  */
 function own(b: Uint8Array | null): Uint8Array {
-  return b === null || b.length === 0 ? EMPTY : b.slice();
+  return b === null || b.length === 0 ? EMPTY : keepBytes(b);
+}
+
+const ZERO_VSN = new Uint8Array(6);
+/** The distinct version byte strings members hold: nearly every member has the same one. */
+const sharedVsns: Uint8Array[] = [];
+
+/**
+ * The six version bytes to keep for a member: one shared copy per distinct value (entries are
+ * replaced, never changed in place), instead of one array per member.
+ */
+function ownVsn(vsn: Uint8Array): Uint8Array {
+  if (vsn.length < 6) return ZERO_VSN;
+  for (const v of sharedVsns) {
+    if (v[0] === vsn[0] && v[1] === vsn[1] && v[2] === vsn[2] && v[3] === vsn[3] && v[4] === vsn[4] && v[5] === vsn[5])
+      return v;
+  }
+  const copy = keepBytes(vsn.subarray(0, 6));
+  if (sharedVsns.length >= 16) sharedVsns.shift();
+  sharedVsns.push(copy);
+  return copy;
 }
 
 export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {
@@ -176,7 +198,7 @@ export class MemberState {
         incarnation: 0,
         state: NodeStateCode.Dead,
         stateChange: Number.NEGATIVE_INFINITY,
-        vsn: vsn.length >= 6 ? vsn.slice(0, 6) : new Uint8Array(6),
+        vsn: ownVsn(vsn),
       };
       this.table.add(state);
     } else if (!bytesEqual(state.addr, a.addr) || state.port !== a.port) {
@@ -213,7 +235,7 @@ export class MemberState {
     } else {
       this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts.notify);
       state = this.table.own(state);
-      if (vsn.length >= 6) state.vsn = vsn.slice(0, 6);
+      if (vsn.length >= 6) state.vsn = ownVsn(vsn);
       state.incarnation = a.incarnation;
       state.meta = a.meta === null ? null : own(a.meta);
       state.addr = own(a.addr);
@@ -237,15 +259,11 @@ export class MemberState {
    */
   private aliveIsStale(r: PushNodeState): boolean {
     if (this.ctx.delegates.alive !== undefined || r.name === this.selfName) return false;
+    const state = this.table.get(r.name);
+    if (state === undefined || r.incarnation > state.incarnation || state.port !== r.port) return false;
     const vsn = r.vsn;
     if (vsn !== null && vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) return false;
-    const state = this.table.get(r.name);
-    return (
-      state !== undefined &&
-      r.incarnation <= state.incarnation &&
-      state.port === r.port &&
-      bytesEqual(state.addr, r.addr)
-    );
+    return bytesEqual(state.addr, r.addr);
   }
 
   /** Applies a suspect message (Go's suspectNode). */
@@ -396,8 +414,9 @@ export class MemberState {
   }
 
   /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
-  mergeState(remote: readonly PushNodeState[]): void {
-    for (const r of remote) {
+  mergeState(remote: readonly PushNodeState[], from = 0, to = remote.length): void {
+    for (let i = from; i < to; i++) {
+      const r = remote[i];
       switch (r.state) {
         case NodeStateCode.Alive:
           if (this.aliveIsStale(r)) break;

@@ -40,11 +40,33 @@ class ByteSink {
   }
 }
 
+/**
+ * The dictionary of `lzwCompress`, reused (cleared) by every call: allocating 96 KiB of tables
+ * for each compressed packet cost more than compressing it. A sliced `lzwCompressor` gets its
+ * own, since other compressions may run between its slices.
+ */
+const sharedKeys = new Int32Array(TABLE_SIZE);
+const sharedCodes = new Uint16Array(TABLE_SIZE);
+
 export function lzwCompress(data: Uint8Array): Uint8Array {
+  sharedKeys.fill(0);
+  const c = lzwCompressor(data, sharedKeys, sharedCodes);
+  let out: Uint8Array | undefined;
+  while ((out = c.step(Number.POSITIVE_INFINITY)) === undefined);
+  return out;
+}
+
+/**
+ * lzwCompress a slice at a time: `step(n)` compresses about n more input bytes and returns the
+ * whole output once all input is done, undefined before that (the same bytes as lzwCompress).
+ */
+export function lzwCompressor(
+  data: Uint8Array,
+  // Keys are stored +1 so that 0 marks an empty slot (`keys` must be all zero).
+  keys = new Int32Array(TABLE_SIZE),
+  codes = new Uint16Array(TABLE_SIZE),
+): { step(n: number): Uint8Array | undefined } {
   const out = new ByteSink((data.length >> 1) + 16);
-  // Keys are stored +1 so that 0 marks an empty slot; values hold (key << 12 | code).
-  const keys = new Int32Array(TABLE_SIZE);
-  const codes = new Uint16Array(TABLE_SIZE);
   let bits = 0;
   let nBits = 0;
   let width = LIT_WIDTH + 1;
@@ -79,12 +101,14 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
     return false;
   };
 
-  if (data.length === 0) {
-    write(CLEAR);
-  } else {
-    write(CLEAR);
-    let code = data[0];
-    for (let i = 1; i < data.length; i++) {
+  write(CLEAR);
+  let code = data.length === 0 ? -1 : data[0];
+  let i = 1;
+  let result: Uint8Array | undefined;
+  const step = (n: number): Uint8Array | undefined => {
+    if (result !== undefined) return result;
+    const stop = Math.min(data.length, i + n);
+    for (; i < stop; i++) {
       const literal = data[i];
       const key = (code << 8) | literal;
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
@@ -104,15 +128,20 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
       keys[hash] = key + 1;
       codes[hash] = hi;
     }
-    write(code);
-    incHi();
-  }
-  write(EOF);
-  if (nBits > 0) {
-    out.ensure(1);
-    out.buf[out.len++] = bits & 0xff;
-  }
-  return out.result();
+    if (i < data.length) return undefined;
+    if (code !== -1) {
+      write(code);
+      incHi();
+    }
+    write(EOF);
+    if (nBits > 0) {
+      out.ensure(1);
+      out.buf[out.len++] = bits & 0xff;
+    }
+    result = out.result();
+    return result;
+  };
+  return { step };
 }
 
 /**
@@ -125,80 +154,129 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
  * code is a copy, not a walk down a prefix chain.
  */
 export function lzwDecompress(data: Uint8Array, maxOutput = MAX_DECOMPRESSED_BYTES): Uint8Array {
-  const out = new ByteSink(Math.min(maxOutput, data.length * 3 + 16));
-  const entryStart = new Int32Array(1 << MAX_WIDTH);
-  const entryLen = new Int32Array(1 << MAX_WIDTH);
-  let bits = 0;
-  let nBits = 0;
-  let pos = 0;
-  let width = LIT_WIDTH + 1;
-  let hi = EOF;
-  let overflow = 1 << width;
-  let last = -1;
+  // Shared tables, cleared: as fresh ones, without allocating 32 KiB per compressed packet.
+  sharedStart.fill(0);
+  sharedLen.fill(0);
+  const d = new LzwDecoder(data, maxOutput, sharedStart, sharedLen);
+  let out: Uint8Array | undefined;
+  while ((out = d.step(Number.POSITIVE_INFINITY)) === undefined);
+  return out;
+}
+
+const sharedStart = new Int32Array(1 << MAX_WIDTH);
+const sharedLen = new Int32Array(1 << MAX_WIDTH);
+
+/**
+ * lzwDecompress a slice at a time: `step(n)` decodes until about `n` more output bytes are
+ * written and returns the whole output once the end code is read, undefined before that. Lets
+ * a large stream message be decompressed over several event-loop turns; same errors.
+ */
+export class LzwDecoder {
+  private readonly data: Uint8Array;
+  private readonly maxOutput: number;
+  private readonly out: ByteSink;
+  private readonly entryStart: Int32Array;
+  private readonly entryLen: Int32Array;
+  private bits = 0;
+  private nBits = 0;
+  private pos = 0;
+  private width = LIT_WIDTH + 1;
+  private hi = EOF;
+  private overflow = 1 << (LIT_WIDTH + 1);
+  private last = -1;
   /** Where the previous code's string starts in the output, and its length. */
-  let lastStart = 0;
-  let lastLen = 0;
+  private lastStart = 0;
+  private lastLen = 0;
+  private result: Uint8Array | undefined;
 
-  for (;;) {
-    while (nBits < width) {
-      if (pos >= data.length) throw new DecodeError('truncated', 'lzw: unexpected end of data');
-      bits |= data[pos++] << nBits;
-      nBits += 8;
-    }
-    const code = bits & ((1 << width) - 1);
-    bits >>>= width;
-    nBits -= width;
+  /** `entryStart`, `entryLen`: all-zero tables of 4096 entries (new ones by default). */
+  constructor(
+    data: Uint8Array,
+    maxOutput = MAX_DECOMPRESSED_BYTES,
+    entryStart = new Int32Array(1 << MAX_WIDTH),
+    entryLen = new Int32Array(1 << MAX_WIDTH),
+  ) {
+    this.entryStart = entryStart;
+    this.entryLen = entryLen;
+    this.data = data;
+    this.maxOutput = maxOutput;
+    this.out = new ByteSink(Math.min(maxOutput, data.length * 4 + 16));
+  }
 
-    if (code === CLEAR) {
-      width = LIT_WIDTH + 1;
-      hi = EOF;
-      overflow = 1 << width;
-      last = -1;
-      continue;
-    }
-    if (code === EOF) return out.result();
-    const start = out.len;
-    let len: number;
-    if (code < CLEAR) {
-      len = 1;
-      if (start + 1 > maxOutput) throw limit(maxOutput);
-      out.ensure(1);
-      out.buf[out.len++] = code;
-    } else if (code <= hi) {
-      // An existing entry, or (KwKwK) the entry being defined: last's string plus its first byte.
-      // (With a full table there is no entry being defined: code == hi is then the last entry.)
-      const kwkwk = code === hi && last !== -1;
-      const from = kwkwk ? lastStart : entryStart[code];
-      len = kwkwk ? lastLen + 1 : entryLen[code];
-      if (start + len > maxOutput) throw limit(maxOutput);
-      out.ensure(len);
-      const b = out.buf;
-      const n = kwkwk ? lastLen : len;
-      if (n < 16) for (let k = 0; k < n; k++) b[start + k] = b[from + k];
-      else b.copyWithin(start, from, from + n);
-      if (kwkwk) b[start + n] = b[from];
-      out.len = start + len;
-    } else {
-      throw new DecodeError('malformed', 'lzw: invalid code');
-    }
-    if (last !== -1) {
-      // The new entry is last's string followed by the first byte of this one: contiguous.
-      entryStart[hi] = lastStart;
-      entryLen[hi] = lastLen + 1;
-    }
-    last = code;
-    lastStart = start;
-    lastLen = len;
-    hi++;
-    if (hi >= overflow) {
-      if (width === MAX_WIDTH) {
-        last = -1;
-        hi--;
-      } else {
-        width++;
-        overflow = 1 << width;
+  step(n: number): Uint8Array | undefined {
+    if (this.result !== undefined) return this.result;
+    const { data, maxOutput, out, entryStart, entryLen } = this;
+    let { bits, nBits, pos, width, hi, overflow, last, lastStart, lastLen } = this;
+    const stopAt = out.len + n;
+    try {
+      while (out.len < stopAt) {
+        while (nBits < width) {
+          if (pos >= data.length) throw new DecodeError('truncated', 'lzw: unexpected end of data');
+          bits |= data[pos++] << nBits;
+          nBits += 8;
+        }
+        const code = bits & ((1 << width) - 1);
+        bits >>>= width;
+        nBits -= width;
+
+        if (code === CLEAR) {
+          width = LIT_WIDTH + 1;
+          hi = EOF;
+          overflow = 1 << width;
+          last = -1;
+          continue;
+        }
+        if (code === EOF) {
+          this.result = out.result();
+          return this.result;
+        }
+        const start = out.len;
+        let len: number;
+        if (code < CLEAR) {
+          len = 1;
+          if (start + 1 > maxOutput) throw limit(maxOutput);
+          out.ensure(1);
+          out.buf[out.len++] = code;
+        } else if (code <= hi) {
+          // An existing entry, or (KwKwK) the entry being defined: last's string plus its first byte.
+          // (With a full table there is no entry being defined: code == hi is then the last entry.)
+          const kwkwk = code === hi && last !== -1;
+          const from = kwkwk ? lastStart : entryStart[code];
+          len = kwkwk ? lastLen + 1 : entryLen[code];
+          if (start + len > maxOutput) throw limit(maxOutput);
+          out.ensure(len);
+          const b = out.buf;
+          const k = kwkwk ? lastLen : len;
+          if (k < 16) for (let j = 0; j < k; j++) b[start + j] = b[from + j];
+          else b.copyWithin(start, from, from + k);
+          if (kwkwk) b[start + k] = b[from];
+          out.len = start + len;
+        } else {
+          throw new DecodeError('malformed', 'lzw: invalid code');
+        }
+        if (last !== -1) {
+          // The new entry is last's string followed by the first byte of this one: contiguous.
+          entryStart[hi] = lastStart;
+          entryLen[hi] = lastLen + 1;
+        }
+        last = code;
+        lastStart = start;
+        lastLen = len;
+        hi++;
+        if (hi >= overflow) {
+          if (width === MAX_WIDTH) {
+            last = -1;
+            hi--;
+          } else {
+            width++;
+            overflow = 1 << width;
+          }
+        }
       }
+    } finally {
+      Object.assign(this, { bits, nBits, pos, width, hi, overflow, last, lastStart, lastLen });
     }
+    return undefined;
   }
 }
 

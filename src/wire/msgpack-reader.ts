@@ -6,6 +6,7 @@
  * the bytes actually present before anything is read or allocated; every failure is a DecodeError.
  */
 import { DecodeError } from '../errors.ts';
+import { internAscii } from './string-intern.ts';
 
 const utf8 = new TextDecoder('utf-8');
 const EMPTY = new Uint8Array(0);
@@ -261,17 +262,8 @@ export class MsgpackReader {
     if (len === RAW_COPY) return utf8.decode(this.rawCopy);
     const b = this.buf;
     const start = this.rawStart;
-    if (len < 32) {
-      // ASCII fast path; falls back to the UTF-8 decoder on the first non-ASCII byte.
-      let s = '';
-      for (let i = start; i < start + len; i++) {
-        const c = b[i];
-        if (c > 0x7f) return utf8.decode(b.subarray(start, start + len));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return utf8.decode(b.subarray(start, start + len));
+    // Short ASCII (node names): the string we already hold for these bytes, if any.
+    return internAscii(b, start, len) ?? utf8.decode(b.subarray(start, start + len));
   }
 
   /**

@@ -1,35 +1,63 @@
 /**
- * Output buffers for encoded messages, carved from shared slabs. Allocating a fresh backing store
- * for every small message costs more than encoding it (V8 allocates typed arrays above 64 bytes
- * outside its heap, about 1 µs each), so messages of up to POOLED_MAX_BYTES are views into a
- * 32 KiB slab, as Node's Buffer.allocUnsafe does with its 8 KiB pool. The slab is zero-filled when
- * created and never handed out twice, so a view's `.buffer` holds only other messages' bytes; a
- * long-lived holder of a small message keeps its slab alive, as with Node's pool.
+ * Small byte arrays carved from shared slabs. Allocating a fresh backing store for every small
+ * array costs more than filling it (V8 allocates typed arrays above 64 bytes outside its heap,
+ * about 1 µs each) and a small standalone Uint8Array takes about 230 bytes of heap against 112
+ * for a view, so:
+ *
+ * - encoded messages of up to 4 KiB are views into a 32 KiB output slab, as Node's
+ *   Buffer.allocUnsafe does with its 8 KiB pool (`allocOutput`, `copyOutput`);
+ * - bytes a member keeps for its lifetime (address, metadata) are copied into 4 KiB slabs
+ *   (`keepBytes`): never a view into the datagram or stream they arrived in, which must not stay
+ *   alive with the member, and smaller slabs so that a few long-lived members retain little.
+ *
+ * A slab is zero-filled when created and never handed out twice, so a view's `.buffer` holds only
+ * other arrays' bytes; a holder of a small array keeps its slab alive, as with Node's pool.
  */
 
-const SLAB_BYTES = 32 * 1024;
-/** Larger outputs get their own buffer (at least 8 of these fit in a slab). */
-const POOLED_MAX_BYTES = SLAB_BYTES / 8;
+class SlabPool {
+  private readonly slabBytes: number;
+  /** Larger arrays get their own buffer (at least 8 fit in a slab). */
+  readonly maxPooled: number;
+  private slab: ArrayBuffer;
+  private used = 0;
 
-let slab = new ArrayBuffer(SLAB_BYTES);
-let used = 0;
+  constructor(slabBytes: number) {
+    this.slabBytes = slabBytes;
+    this.maxPooled = slabBytes / 8;
+    this.slab = new ArrayBuffer(slabBytes);
+  }
+
+  alloc(n: number): Uint8Array {
+    if (n > this.maxPooled) return new Uint8Array(n);
+    if (this.used + n > this.slabBytes) {
+      this.slab = new ArrayBuffer(this.slabBytes);
+      this.used = 0;
+    }
+    const out = new Uint8Array(this.slab, this.used, n);
+    // 8-byte aligned starts, as Node's pool keeps them.
+    this.used = (this.used + n + 7) & ~7;
+    return out;
+  }
+}
+
+const outputs = new SlabPool(32 * 1024);
+const kept = new SlabPool(4 * 1024);
 
 /** A new `n`-byte output buffer; its contents are unspecified until the caller writes all of it. */
 export function allocOutput(n: number): Uint8Array {
-  if (n > POOLED_MAX_BYTES) return new Uint8Array(n);
-  if (used + n > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    used = 0;
-  }
-  const out = new Uint8Array(slab, used, n);
-  // 8-byte aligned starts, as Node's pool keeps them.
-  used = (used + n + 7) & ~7;
-  return out;
+  return outputs.alloc(n);
 }
 
 /** A copy of `b` in a new output buffer. */
 export function copyOutput(b: Uint8Array): Uint8Array {
-  const out = allocOutput(b.length);
+  const out = outputs.alloc(b.length);
+  out.set(b);
+  return out;
+}
+
+/** A copy of `b` to keep for a long time (a member's address or metadata). */
+export function keepBytes(b: Uint8Array): Uint8Array {
+  const out = kept.alloc(b.length);
   out.set(b);
   return out;
 }

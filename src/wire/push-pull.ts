@@ -18,12 +18,46 @@ export interface PushPull {
 
 /** Encodes `[0x06] header nodes… userState`. */
 export function encodePushPull(pp: PushPull): Uint8Array {
-  const w = new MsgpackWriter(64 + pp.nodes.length * 96 + pp.userState.length);
-  w.byte(MessageType.PushPull);
-  pushPullHeaderCodec.encode(w, { nodes: pp.nodes.length, userStateLen: pp.userState.length, join: pp.join });
-  for (const n of pp.nodes) pushNodeStateCodec.encode(w, n);
-  w.raw(pp.userState);
-  return w.bytes().slice();
+  const w = new PushPullWriter(pp.nodes, pp.join, pp.userState);
+  w.write(Number.POSITIVE_INFINITY);
+  return w.finish();
+}
+
+/**
+ * A push/pull message encoded a slice of node states at a time (`write(n)` until it returns
+ * true, then `finish()`), so a large state can be encoded over several event-loop turns.
+ * `nodes` is read as it is at each `write`: pass an array that does not change meanwhile.
+ */
+export class PushPullWriter {
+  private readonly w: MsgpackWriter;
+  private readonly nodes: readonly PushNodeState[];
+  private readonly userState: Uint8Array;
+  private written = 0;
+
+  constructor(nodes: readonly PushNodeState[], join: boolean, userState: Uint8Array) {
+    this.nodes = nodes;
+    this.userState = userState;
+    this.w = new MsgpackWriter(64 + nodes.length * 112 + userState.length);
+    this.w.byte(MessageType.PushPull);
+    pushPullHeaderCodec.encode(this.w, { nodes: nodes.length, userStateLen: userState.length, join });
+  }
+
+  /** Encodes up to `n` more node states; true when all are encoded. */
+  write(n: number): boolean {
+    const nodes = this.nodes;
+    const end = Math.min(nodes.length, this.written + n);
+    for (let i = this.written; i < end; i++) pushNodeStateCodec.encode(this.w, nodes[i]);
+    this.written = end;
+    return end === nodes.length;
+  }
+
+  /** The whole message (after `write` returned true). */
+  finish(): Uint8Array {
+    if (this.written !== this.nodes.length)
+      throw new Error('PushPullWriter.finish before every node state was written');
+    this.w.raw(this.userState);
+    return this.w.bytes().slice();
+  }
 }
 
 /**
@@ -31,28 +65,66 @@ export function encodePushPull(pp: PushPull): Uint8Array {
  * state are left unread, as Go leaves them.
  */
 export function readPushPull(r: MsgpackReader): PushPull {
-  const header = pushPullHeaderCodec.decode(r);
-  if (header.nodes < 0 || header.nodes > MAX_PUSH_STATE_NODES) {
-    throw new DecodeError('limit', `push/pull node count ${header.nodes} outside [0, ${MAX_PUSH_STATE_NODES}]`);
+  const reader = new PushPullReader(r);
+  reader.read(Number.POSITIVE_INFINITY);
+  return reader.finish();
+}
+
+/**
+ * A push/pull body read a slice of node states at a time (`read(n)` until it returns true, then
+ * `finish()`), so a caller can decode a large state over several event-loop turns. The header
+ * is read and checked by the constructor; every error is a DecodeError, as from readPushPull.
+ */
+export class PushPullReader {
+  private readonly r: MsgpackReader;
+  private readonly join: boolean;
+  private readonly userStateLen: number;
+  private readonly nodes: PushNodeState[];
+
+  constructor(r: MsgpackReader) {
+    const header = pushPullHeaderCodec.decode(r);
+    if (header.nodes < 0 || header.nodes > MAX_PUSH_STATE_NODES) {
+      throw new DecodeError('limit', `push/pull node count ${header.nodes} outside [0, ${MAX_PUSH_STATE_NODES}]`);
+    }
+    if (header.userStateLen < 0 || header.userStateLen > MAX_PUSH_STATE_BYTES) {
+      throw new DecodeError(
+        'limit',
+        `push/pull user state length ${header.userStateLen} outside [0, ${MAX_PUSH_STATE_BYTES}]`,
+      );
+    }
+    // Every node state takes at least one byte: a count above the bytes left is a lie.
+    if (header.nodes > r.remaining) {
+      throw new DecodeError('truncated', `push/pull claims ${header.nodes} nodes in ${r.remaining} bytes`);
+    }
+    this.r = r;
+    this.join = header.join;
+    this.userStateLen = header.userStateLen;
+    this.nodes = new Array(header.nodes);
   }
-  if (header.userStateLen < 0 || header.userStateLen > MAX_PUSH_STATE_BYTES) {
-    throw new DecodeError(
-      'limit',
-      `push/pull user state length ${header.userStateLen} outside [0, ${MAX_PUSH_STATE_BYTES}]`,
-    );
+
+  /** Node states decoded so far. */
+  private decoded = 0;
+
+  /** Decodes up to `n` more node states; true when all are decoded. */
+  read(n: number): boolean {
+    const nodes = this.nodes;
+    const end = Math.min(nodes.length, this.decoded + n);
+    for (let i = this.decoded; i < end; i++) nodes[i] = pushNodeStateCodec.decode(this.r);
+    this.decoded = end;
+    return end === nodes.length;
   }
-  // Every node state takes at least one byte: a count above the bytes left is a lie.
-  if (header.nodes > r.remaining) {
-    throw new DecodeError('truncated', `push/pull claims ${header.nodes} nodes in ${r.remaining} bytes`);
+
+  /** The user state after the last node state, and the whole message (after `read` returned true). */
+  finish(): PushPull {
+    const r = this.r;
+    if (this.decoded !== this.nodes.length) throw new Error('PushPullReader.finish before every node state was read');
+    if (r.remaining < this.userStateLen) {
+      throw new DecodeError('truncated', `push/pull user state needs ${this.userStateLen} bytes, ${r.remaining} left`);
+    }
+    const userState = r.buf.slice(r.pos, r.pos + this.userStateLen);
+    r.pos += this.userStateLen;
+    return { join: this.join, nodes: this.nodes, userState };
   }
-  const nodes: PushNodeState[] = new Array(header.nodes);
-  for (let i = 0; i < header.nodes; i++) nodes[i] = pushNodeStateCodec.decode(r);
-  if (r.remaining < header.userStateLen) {
-    throw new DecodeError('truncated', `push/pull user state needs ${header.userStateLen} bytes, ${r.remaining} left`);
-  }
-  const userState = r.buf.slice(r.pos, r.pos + header.userStateLen);
-  r.pos += header.userStateLen;
-  return { join: header.join, nodes, userState };
 }
 
 /** Decodes a whole push/pull message (starting with 0x06). */

@@ -9,12 +9,12 @@
  * Truncation *inside* decrypted or decompressed data is corruption and reported as 'malformed'.
  */
 import { DecodeError } from '../errors.ts';
-import { compressMessage, readCompressed } from './compress.ts';
+import { compressMessage, readCompressedLater } from './compress.ts';
 import { addLabelHeader } from './label.ts';
 import { MAX_PUSH_STATE_BYTES } from './limits.ts';
 import { type AckResp, MessageType, type Ping, ackRespCodec, errRespCodec, pingCodec } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
-import { type PushPull, readPushPull } from './push-pull.ts';
+import { type PushPull, PushPullReader, readPushPull } from './push-pull.ts';
 import { decryptPayload, encryptPayload, encryptedLength } from './security.ts';
 import { readUserStream } from './user-message.ts';
 import { type WireSecurity, checkInboundLabel, encryptionEnabled } from './wire-security.ts';
@@ -36,6 +36,24 @@ export interface DecodedStreamMessage {
   /** Bytes of the input this message occupied. */
   readonly consumed: number;
 }
+
+/**
+ * A large compressed message whose body is not decoded yet (`decodeStreamMessage` with
+ * `defer`): decompression and decoding of a large state can then run over several event-loop
+ * turns (`deferredBodyDecoder`).
+ */
+export interface DeferredStreamBody {
+  readonly type: typeof MessageType.Compress;
+  /** Decompresses about n more bytes; returns the message (type byte first) once complete. */
+  readonly inflate: { step(n: number): Uint8Array | undefined };
+}
+
+/**
+ * Compressed messages up to this size are decoded at once even when deferring is asked for:
+ * only a large state is worth spreading over turns (and a small join reply is then merged in
+ * the turn it arrives, as before).
+ */
+const DEFER_MIN_BYTES = 16 * 1024;
 
 /** Encrypted frame header: type byte + u32 length. */
 const FRAME_HEADER_BYTES = 5;
@@ -80,7 +98,19 @@ export function readStreamLabel(buf: Uint8Array, sec: WireSecurity): { label: Ui
  * Decodes one stream message starting at `buf[0]` (after any label header). `label` is the
  * connection's label (authenticated data for encrypted frames).
  */
-export function decodeStreamMessage(buf: Uint8Array, sec: WireSecurity, label: Uint8Array): DecodedStreamMessage {
+export function decodeStreamMessage(buf: Uint8Array, sec: WireSecurity, label: Uint8Array): DecodedStreamMessage;
+export function decodeStreamMessage(
+  buf: Uint8Array,
+  sec: WireSecurity,
+  label: Uint8Array,
+  defer: true,
+): { readonly message: StreamMessage | DeferredStreamBody; readonly consumed: number };
+export function decodeStreamMessage(
+  buf: Uint8Array,
+  sec: WireSecurity,
+  label: Uint8Array,
+  defer = false,
+): { readonly message: StreamMessage | DeferredStreamBody; readonly consumed: number } {
   if (buf.length === 0) throw new DecodeError('truncated', 'stream: no data yet');
   if (buf[0] === MessageType.Encrypt) {
     if (!encryptionEnabled(sec)) {
@@ -98,26 +128,25 @@ export function decodeStreamMessage(buf: Uint8Array, sec: WireSecurity, label: U
     const aad = concat(buf.subarray(0, FRAME_HEADER_BYTES), label);
     const plain = decryptPayload(sec.keys, buf.subarray(FRAME_HEADER_BYTES, end), aad);
     if (plain.length === 0) throw new DecodeError('malformed', 'stream: empty decrypted message');
-    return { message: inner(() => decodePlain(new MsgpackReader(plain))), consumed: end };
+    return { message: inner(() => decodePlain(new MsgpackReader(plain), defer)), consumed: end };
   }
   if (encryptionEnabled(sec) && sec.verifyIncoming) {
     throw new DecodeError('not-encrypted', 'encryption is configured but remote state is not encrypted');
   }
   const r = new MsgpackReader(buf);
-  const message = decodePlain(r);
+  const message = decodePlain(r, defer);
   return { message, consumed: r.pos };
 }
 
 /** Type byte, optional compress wrapper, then the body. */
-function decodePlain(r: MsgpackReader): StreamMessage {
+function decodePlain(r: MsgpackReader, defer: boolean): StreamMessage | DeferredStreamBody {
   const type = r.buf[r.pos++];
   if (type === MessageType.Compress) {
-    const decompressed = readCompressed(r);
+    const inflate = readCompressedLater(r);
+    if (defer && inflate.compressedBytes > DEFER_MIN_BYTES) return { type, inflate };
+    const plain = inflate.finish();
     // Whatever was decompressed is complete: truncation inside it is corruption.
-    return inner(() => {
-      const ir = new MsgpackReader(decompressed, 1);
-      return decodeBody(decompressed[0], ir);
-    });
+    return inner(() => decodeBody(plain[0], new MsgpackReader(plain, 1)));
   }
   return decodeBody(type, r);
 }
@@ -137,6 +166,32 @@ function decodeBody(type: number, r: MsgpackReader): StreamMessage {
     default:
       throw new DecodeError('unknown-message-type', `stream: unexpected message type ${type}`);
   }
+}
+
+/**
+ * Finishes a DeferredStreamBody a slice at a time: each `step()` decompresses about
+ * `slice.bytes` more bytes or, once that is done, decodes up to `slice.nodes` node states of a
+ * push/pull (any other message at once), and returns the message once it is complete, undefined
+ * while work remains. The compressed data is complete, so truncation inside it is 'malformed'.
+ */
+export function deferredBodyDecoder(
+  body: DeferredStreamBody,
+  slice: { readonly bytes: number; readonly nodes: number },
+): { step(): StreamMessage | undefined } {
+  let plain: Uint8Array | undefined;
+  let reader: PushPullReader | undefined;
+  return {
+    step: () =>
+      inner(() => {
+        if (plain === undefined) {
+          plain = body.inflate.step(slice.bytes);
+          if (plain === undefined) return undefined;
+        }
+        if (plain[0] !== MessageType.PushPull) return decodeBody(plain[0], new MsgpackReader(plain, 1));
+        reader ??= new PushPullReader(new MsgpackReader(plain, 1));
+        return reader.read(slice.nodes) ? { type: MessageType.PushPull, pushPull: reader.finish() } : undefined;
+      }),
+  };
 }
 
 /** Runs a decode over complete data, reporting truncation as corruption. */

@@ -166,6 +166,7 @@ func main() {
 	statePath := flag.String("state", "", "merge: file holding a push/pull message")
 	bind := flag.String("bind", "127.0.1.46", "merge: IP to bind (port 0); memnode: IP:PORT")
 	reps := flag.Int("reps", 5, "merge: repetitions")
+	warmup := flag.Int("warmup", 0, "merge: untimed fresh merges first")
 	name := flag.String("name", "gobench-memnode", "memnode: node name")
 	flag.Parse()
 	dur := time.Duration(*ms) * time.Millisecond
@@ -179,7 +180,7 @@ func main() {
 	case "lzw":
 		res = benchLZW(dur)
 	case "merge":
-		_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"go": runtime.Version(), "results": benchMerge(*statePath, *bind, *reps)})
+		_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"go": runtime.Version(), "results": benchMerge(*statePath, *bind, *reps, *warmup)})
 		return
 	case "memnode":
 		if err := runMemNode(*name, *bind); err != nil {

@@ -91,18 +91,22 @@ func mergeOnce(m *memberlist.Memberlist, state []byte) float64 {
 
 // benchMerge times `reps` merges into fresh nodes (they learn every member) and `reps` merges
 // into a node that already knows the same state (steady-state anti-entropy: nothing changes).
-func benchMerge(statePath, bindIP string, reps int) []mergeResult {
+// `warmup` untimed fresh merges run first, as the TypeScript side does.
+func benchMerge(statePath, bindIP string, reps, warmup int) []mergeResult {
 	state, err := os.ReadFile(statePath)
 	if err != nil {
 		panic(err)
 	}
 	fresh := mergeResult{Name: "fresh"}
-	for i := 0; i < reps; i++ {
-		m, err := quietNode(fmt.Sprintf("gobench-merge-%d", i), bindIP)
+	for i := -warmup; i < reps; i++ {
+		m, err := quietNode(fmt.Sprintf("gobench-merge-%d", i+warmup), bindIP)
 		if err != nil {
 			panic(err)
 		}
-		fresh.Ms = append(fresh.Ms, mergeOnce(m, state))
+		ms := mergeOnce(m, state)
+		if i >= 0 {
+			fresh.Ms = append(fresh.Ms, ms)
+		}
 		fresh.Nodes = m.NumMembers()
 		_ = m.Shutdown()
 	}

@@ -1,0 +1,69 @@
+/**
+ * Decoding of short ASCII strings (node names, mostly) through a bounded cache, so the same
+ * name read again — every member of every push/pull, the node of every alive, suspect and dead
+ * message — comes back as the string we already hold instead of a new one. That saves building
+ * the string, the garbage, and rehashing it for the member table's lookup (V8 caches a string's
+ * hash in the string). The cache is direct-mapped by an FNV-1a hash of the bytes: a slot holds
+ * one string and a collision replaces it. It starts small and doubles (up to MAX_SLOTS) when
+ * many misses replace another string, so a node in a small cluster keeps a small cache. Input
+ * can only evict entries; the memory held is bounded by MAX_SLOTS strings of INTERN_MAX_BYTES.
+ */
+
+/** Longest string that goes through the cache. */
+export const INTERN_MAX_BYTES = 128;
+
+const MIN_SLOTS = 1024;
+const MAX_SLOTS = 1 << 16;
+
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+/** Node's native one-byte string builder (ASCII is checked before it is used). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+let slots: (string | undefined)[] = new Array(MIN_SLOTS).fill(undefined);
+let mask = MIN_SLOTS - 1;
+/** Misses that replaced another string since the cache last grew. */
+let conflicts = 0;
+
+/**
+ * The string of `b[start, start + len)` if those bytes are ASCII and at most INTERN_MAX_BYTES
+ * long, from the cache when it holds it; undefined otherwise (the caller decodes UTF-8).
+ */
+export function internAscii(b: Uint8Array, start: number, len: number): string | undefined {
+  if (len > INTERN_MAX_BYTES) return undefined;
+  const end = start + len;
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c > 0x7f) return undefined;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  const held = slots[(h ^ (h >>> 16)) & mask];
+  if (held !== undefined && held.length === len) {
+    let i = 0;
+    while (i < len && held.charCodeAt(i) === b[start + i]) i++;
+    if (i === len) return held;
+  }
+  const s = len === 0 ? '' : latin1Slice.call(b, start, end);
+  if (held !== undefined && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
+  slots[(h ^ (h >>> 16)) & mask] = s;
+  return s;
+}
+
+/** The slot hash of an ASCII string (the same as of its bytes). */
+function hashOf(s: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h ^ (h >>> 16);
+}
+
+/** Doubles the cache, keeping the strings it holds. */
+function grow(): void {
+  const old = slots;
+  slots = new Array(old.length * 2).fill(undefined);
+  mask = slots.length - 1;
+  conflicts = 0;
+  for (const s of old) if (s !== undefined) slots[hashOf(s) & mask] = s;
+}
