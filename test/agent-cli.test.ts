@@ -300,10 +300,15 @@ describe('flag parsers and table (in-process)', () => {
       join: [],
       advertise: undefined,
       meta: undefined,
+      retransmitMult: undefined,
     });
     expect(parseAgentFlags(['--join', '1.2.3.4:1', '--join', '5.6.7.8:2'])).toMatchObject({
       join: ['1.2.3.4:1', '5.6.7.8:2'],
     });
+    expect(parseAgentFlags(['--retransmit-mult', '4'])).toMatchObject({ retransmitMult: 4 });
+    for (const bad of ['0', '101', '2.5', 'x', '-1']) {
+      expect(() => parseAgentFlags(['--retransmit-mult', bad])).toThrow(/^--retransmit-mult: /);
+    }
   });
 
   it('renders the table with text or base64 metadata and escaped control characters', () => {

@@ -12,6 +12,7 @@ import {
   parseChoice,
   parseDuration,
   parseHostPort,
+  parseIntInRange,
   parseJoinAddress,
   parseFlags,
   parseKeyValue,
@@ -60,6 +61,11 @@ export interface AgentOptions {
   /** The --join-timeout text as given, for messages. */
   readonly joinTimeoutText: string;
   readonly profile: Profile;
+  /**
+   * --retransmit-mult: memberlist's RetransmitMult (each broadcast is gossiped this many times
+   * ceil(log10(N + 1)), counting every node it goes to); undefined = the profile's (4, local 2).
+   */
+  readonly retransmitMult: number | undefined;
   /** Metadata bytes; undefined when --meta is not given (Go sends nil metadata then). */
   readonly meta: Uint8Array | undefined;
   readonly http: HostPort;
@@ -103,6 +109,7 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
     join: { type: 'string', multiple: true },
     'join-timeout': { type: 'string' },
     profile: { type: 'string' },
+    'retransmit-mult': { type: 'string' },
     meta: { type: 'string' },
     http: { type: 'string' },
     'log-level': { type: 'string' },
@@ -180,6 +187,10 @@ export function parseAgentFlags(args: readonly string[]): AgentOptions | 'help' 
     joinTimeoutMs: parseDuration('--join-timeout', joinTimeoutText),
     joinTimeoutText,
     profile: parseChoice('--profile', values.profile ?? 'lan', PROFILES),
+    retransmitMult:
+      values['retransmit-mult'] === undefined
+        ? undefined
+        : parseIntInRange('--retransmit-mult', values['retransmit-mult'], 1, 100),
     meta,
     http: parseHostPort('--http', values.http ?? DEFAULT_HTTP, { allowPortZero: true }),
     logLevel: parseChoice('--log-level', values['log-level'] ?? 'info', LOG_LEVELS),

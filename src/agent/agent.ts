@@ -28,6 +28,7 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
     node = await Memberlist.create({
       name: opts.node,
       profile: opts.profile,
+      ...(opts.retransmitMult === undefined ? {} : { retransmitMult: opts.retransmitMult }),
       bindAddr: opts.bind.host,
       bindPort: opts.bind.port,
       ...(opts.advertise === undefined

@@ -178,3 +178,11 @@ export function parseBool(flag: string, text: string): boolean {
   if (t === 'false' || t === '0') return false;
   throw new FlagError(`${flag}: ${JSON.stringify(text)} is not true or false`);
 }
+
+/** A whole number in [min, max], as written in decimal. */
+export function parseIntInRange(flag: string, text: string, min: number, max: number): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new FlagError(`${flag}: ${JSON.stringify(text)} is not a whole number from ${min} to ${max}`);
+  return n;
+}

@@ -39,6 +39,7 @@ export async function runSerfAgent(
 
   const memberlist: SerfMemberlistOptions = {
     profile: opts.profile,
+    ...(opts.retransmitMult === undefined ? {} : { retransmitMult: opts.retransmitMult }),
     bindAddr: opts.bind.host,
     bindPort: opts.bind.port,
     ...(opts.advertise === undefined ? {} : { advertiseAddr: opts.advertise.host, advertisePort: opts.advertise.port }),

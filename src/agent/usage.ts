@@ -41,6 +41,7 @@ flags:
   --join IP:PORT         a node of the cluster to join; repeatable (DNS names and name/IP:PORT work too)
   --join-timeout DUR     keep retrying the join this long, then exit 1 (default ${DEFAULT_JOIN_TIMEOUT}; e.g. 500ms, 10s, 2m)
   --profile P            lan | wan | local: Go memberlist's default configs (default lan)
+  --retransmit-mult N    gossip each broadcast N x ceil(log10(nodes+1)) times (default: the profile's)
   --meta TEXT            memberlist mode: node metadata, at most 512 bytes
   --http IP:PORT         local HTTP API (default ${DEFAULT_HTTP}): GET /v1/members, /v1/health,
                          /v1/stats, /v1/keyring; POST /v1/keyring/install|use|remove {"key":"BASE64"},
