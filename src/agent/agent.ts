@@ -15,7 +15,7 @@ import { joinWithRetry } from './join-retry.ts';
 import { createAgentLogger, errorText } from './logger.ts';
 import { memberlistRoutes } from './memberlist-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
-import { catchStopSignals, leaveOnce, stopped } from './signals.ts';
+import { catchStopSignals, leaveOnce, leaveWhenStopped } from './signals.ts';
 
 /** `keys`: the starting keyring, primary first (see startingKeys). */
 export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]): Promise<number> {
@@ -100,17 +100,7 @@ export async function runAgent(opts: AgentOptions, keys: readonly Uint8Array[]):
     }
   }
 
-  await stopped(stop.signal);
-  try {
-    await leave();
-    log.info({}, 'left the cluster');
-  } catch (err) {
-    log.warn({ err: errorText(err) }, 'leave was not fully gossiped');
-  }
-  await api.close();
-  await node.shutdown();
-  log.info({}, 'agent stopped');
-  return 0;
+  return leaveWhenStopped(log, stop, leave, [() => api.close(), () => node.shutdown()]);
 }
 
 function describe(n: Node): object {

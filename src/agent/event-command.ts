@@ -5,7 +5,7 @@
  */
 import { DEFAULT_HTTP } from './agent-flags.ts';
 import { FlagError, type HostPort, parseBool, parseFlagsAndArgs, parseHostPort, withBooleanValues } from './flags.ts';
-import { agentUrl, errorOf, requestAgent } from './http-client.ts';
+import { postCommand } from './http-client.ts';
 
 export interface EventOptions {
   readonly http: HostPort;
@@ -33,18 +33,8 @@ export function parseEventFlags(args: readonly string[]): EventOptions | 'help' 
 }
 
 export async function runEvent(opts: EventOptions): Promise<number> {
-  const url = agentUrl(opts.http, '/v1/event');
-  let answer;
-  try {
-    answer = await requestAgent(url, 'POST', { name: opts.name, payload: opts.payload, coalesce: opts.coalesce });
-  } catch (err) {
-    process.stderr.write(`memberlist-ts: cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
-  if (answer.status !== 200) {
-    process.stderr.write(`memberlist-ts: ${errorOf(answer)}\n`);
-    return 1;
-  }
+  const body = { name: opts.name, payload: opts.payload, coalesce: opts.coalesce };
+  if ((await postCommand(opts.http, '/v1/event', body, '')) === undefined) return 1;
   process.stdout.write(`Event '${opts.name}' dispatched! Coalescing enabled: ${opts.coalesce}\n`);
   return 0;
 }

@@ -97,15 +97,15 @@ export function errorOf(answer: HttpAnswer): string {
 
 /**
  * POSTs `body` to a running agent for a one-shot command. Resolves to the parsed 200 document,
- * or, after printing `memberlist-ts: WHAT: error` (or that the agent cannot be reached) on
- * stderr, to undefined.
+ * or, after printing `memberlist-ts: WHAT: error` (`memberlist-ts: error` when `what` is "") or
+ * that the agent cannot be reached on stderr, to undefined.
  */
 export async function postCommand(
   http: HostPort,
   path: string,
   body: unknown,
   what: string,
-  timeoutMs: number,
+  timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<unknown> {
   const url = agentUrl(http, path);
   let answer: HttpAnswer;
@@ -116,7 +116,7 @@ export async function postCommand(
     return undefined;
   }
   if (answer.status !== 200) {
-    process.stderr.write(`memberlist-ts: ${what}: ${errorOf(answer)}\n`);
+    process.stderr.write(`memberlist-ts: ${what === '' ? '' : `${what}: `}${errorOf(answer)}\n`);
     return undefined;
   }
   return JSON.parse(answer.text) as unknown;

@@ -21,7 +21,7 @@ import { joinWithRetry } from './join-retry.ts';
 import { createAgentLogger, errorText } from './logger.ts';
 import { membershipRoutes } from './membership-routes.ts';
 import { serfRoutes } from './serf-routes.ts';
-import { catchStopSignals, leaveOnce, stopped } from './signals.ts';
+import { catchStopSignals, leaveOnce, leaveWhenStopped, stopped } from './signals.ts';
 
 /** Serf's agent protocol (`serf agent -protocol` default). */
 const SERF_AGENT_PROTOCOL = 5;
@@ -146,16 +146,7 @@ export async function runSerfAgent(
 
   await stopped(stop.signal);
   handlers.close();
-  try {
-    await leave();
-    log.info({}, 'left the cluster');
-  } catch (err) {
-    log.warn({ err: errorText(err) }, 'leave was not fully gossiped');
-  }
-  await api.close();
-  await serf.shutdown();
-  log.info({}, 'agent stopped');
-  return 0;
+  return leaveWhenStopped(log, stop, leave, [() => api.close(), () => serf.shutdown()]);
 }
 
 function describe(e: SerfEvent): object {

@@ -4,6 +4,7 @@
  * can also ask itself to stop (after `POST /v1/leave`).
  */
 import type { Logger } from '../core/core-io.ts';
+import { errorText } from './logger.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -45,4 +46,26 @@ export function stopped(signal: AbortSignal): Promise<void> {
 export function leaveOnce(leave: () => Promise<void>): () => Promise<void> {
   let leaving: Promise<void> | undefined;
   return () => (leaving ??= leave());
+}
+
+/**
+ * The end of every agent run: wait for the stop, leave (a leave not fully gossiped is logged,
+ * not fatal), then close what `closers` name in order. Returns the exit code, 0.
+ */
+export async function leaveWhenStopped(
+  log: Logger,
+  stop: AgentStop,
+  leave: () => Promise<void>,
+  closers: readonly (() => unknown)[],
+): Promise<number> {
+  await stopped(stop.signal);
+  try {
+    await leave();
+    log.info({}, 'left the cluster');
+  } catch (err) {
+    log.warn({ err: errorText(err) }, 'leave was not fully gossiped');
+  }
+  for (const close of closers) await close();
+  log.info({}, 'agent stopped');
+  return 0;
 }

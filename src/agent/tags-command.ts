@@ -4,7 +4,7 @@
  */
 import { DEFAULT_HTTP } from './agent-flags.ts';
 import { FlagError, type HostPort, parseFlags, parseHostPort, parseKeyValue } from './flags.ts';
-import { agentUrl, errorOf, requestAgent } from './http-client.ts';
+import { postCommand } from './http-client.ts';
 
 export interface TagsOptions {
   readonly http: HostPort;
@@ -34,19 +34,10 @@ export function parseTagsFlags(args: readonly string[]): TagsOptions | 'help' {
 }
 
 export async function runTags(opts: TagsOptions): Promise<number> {
-  const url = agentUrl(opts.http, '/v1/tags');
-  let answer;
-  try {
-    answer = await requestAgent(url, 'POST', { tags: opts.set, delete: opts.delete }, 15_000);
-  } catch (err) {
-    process.stderr.write(`memberlist-ts: cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
-  if (answer.status !== 200) {
-    process.stderr.write(`memberlist-ts: ${errorOf(answer)}\n`);
-    return 1;
-  }
-  const tags = (JSON.parse(answer.text) as { tags?: Record<string, string> }).tags ?? {};
+  const doc = (await postCommand(opts.http, '/v1/tags', { tags: opts.set, delete: opts.delete }, '', 15_000)) as
+    { tags?: Record<string, string> } | undefined;
+  if (doc === undefined) return 1;
+  const tags = doc.tags ?? {};
   const text = Object.keys(tags)
     .sort()
     .map((k) => `${k}=${tags[k]}`)
