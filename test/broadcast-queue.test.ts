@@ -84,4 +84,32 @@ describe('BroadcastQueue', () => {
     expect(finished).toBe(5);
     expect(q.length).toBe(0);
   });
+
+  it('queueNamed behaves as queue with a named broadcast: replaces by name, ids taken before', () => {
+    const a = new BroadcastQueue(() => 10, 3);
+    const b = new BroadcastQueue(() => 10, 3);
+    const doneA: string[] = [];
+    const doneB: string[] = [];
+    const ops: [string, string][] = [
+      ['n1', 'one'],
+      ['n2', 'two'],
+      ['n1', 'uno'],
+      ['n3', 'xyz'],
+      ['n3', 'tre'],
+    ];
+    for (const [name, text] of ops) {
+      a.queue({ name, message: te.encode(text), finished: () => doneA.push(text) });
+      b.queueNamed(name, te.encode(text), () => doneB.push(text));
+    }
+    expect(b.length).toBe(a.length);
+    expect(doneB).toEqual(doneA);
+    // A view into a larger buffer comes back as exactly its bytes.
+    const big = te.encode('__view__');
+    b.queueNamed('n4', big.subarray(2, 6));
+    a.queue({ name: 'n4', message: big.subarray(2, 6) });
+    expect(texts(b.getBroadcasts(0, 100))).toEqual(texts(a.getBroadcasts(0, 100)));
+    b.reset();
+    a.reset();
+    expect(doneB).toEqual(doneA);
+  });
 });

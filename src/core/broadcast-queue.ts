@@ -3,6 +3,11 @@
  * piggy-backed on outgoing packets until it has been sent `retransmitMult × ceil(log10(n+1))`
  * times. Messages sent fewer times go first; within that, the largest that fits, newest first.
  * A named broadcast (memberlist names its own by node) replaces any queued one of the same name.
+ *
+ * Memberlist queues one alive message per member it learns, so a queue may hold tens of
+ * thousands of items for as long as they take to disseminate: an item is one object holding
+ * the message as (buffer, offset, length) — a view is made when the message is sent — and, for
+ * `queueNamed` (memberlist's own messages), no Broadcast object.
  */
 import { retransmitLimit } from './timing.ts';
 
@@ -23,7 +28,40 @@ interface Item {
   transmits: number;
   readonly length: number;
   id: number;
-  readonly b: Broadcast;
+  readonly name: string | undefined;
+  /** The message bytes: `length` bytes at `offset` of `buffer`. */
+  readonly buffer: ArrayBufferLike;
+  readonly offset: number;
+  /** For `queueNamed` items: called when the item leaves the queue. */
+  readonly finished: (() => void) | undefined;
+  /** For `queue` items: the broadcast as queued (its `finished`, `unique`, `invalidates`). */
+  readonly b: Broadcast | undefined;
+}
+
+/** Tells the owner of `item` it left the queue. */
+function finish(item: Item): void {
+  if (item.b !== undefined) item.b.finished?.();
+  else item.finished?.();
+}
+
+function makeItem(
+  id: number,
+  transmits: number,
+  message: Uint8Array,
+  name: string | undefined,
+  finished: (() => void) | undefined,
+  b: Broadcast | undefined,
+): Item {
+  return {
+    transmits,
+    length: message.length,
+    id,
+    name,
+    buffer: message.buffer,
+    offset: message.byteOffset,
+    finished,
+    b,
+  };
 }
 
 /**
@@ -71,29 +109,49 @@ export class BroadcastQueue {
   }
 
   queue(b: Broadcast, initialTransmits = 0): void {
-    this.idGen = this.idGen >= Number.MAX_SAFE_INTEGER ? 1 : this.idGen + 1;
-    const item: Item = { transmits: initialTransmits, length: b.message.length, id: this.idGen, b };
-    if (b.name !== undefined && b.name !== '') {
-      const old = this.byName.get(b.name);
-      if (old !== undefined) {
-        old.b.finished?.();
-        this.remove(old);
-      }
-    } else if (!b.unique && b.invalidates !== undefined) {
+    // The id is taken before replaced items are removed (which may restart ids), as Go does.
+    const id = this.nextId();
+    const name = b.name === '' ? undefined : b.name;
+    if (name !== undefined) this.replace(name);
+    else if (!b.unique && b.invalidates !== undefined) {
       const stale: Item[] = [];
       for (const tier of this.tiers) {
         if (tier === undefined) continue;
         for (const cur of tier) {
-          const plain = (cur.b.name === undefined || cur.b.name === '') && !cur.b.unique;
-          if (plain && b.invalidates(cur.b)) stale.push(cur);
+          const plain = cur.b !== undefined && cur.name === undefined && !cur.b.unique;
+          if (plain && b.invalidates(cur.b as Broadcast)) stale.push(cur);
         }
       }
       for (const cur of stale) {
-        cur.b.finished?.();
+        finish(cur);
         this.remove(cur);
       }
     }
-    this.insert(item);
+    this.insert(makeItem(id, initialTransmits, b.message, name, undefined, b));
+  }
+
+  /**
+   * Queues `message` under `name` (non-empty), replacing any queued broadcast of that name:
+   * `queue({ name, message, finished })` without a Broadcast object to keep.
+   */
+  queueNamed(name: string, message: Uint8Array, finished?: () => void, initialTransmits = 0): void {
+    const id = this.nextId();
+    this.replace(name);
+    this.insert(makeItem(id, initialTransmits, message, name, finished, undefined));
+  }
+
+  /** Finishes and drops the queued broadcast named `name`, if any. */
+  private replace(name: string): void {
+    const old = this.byName.get(name);
+    if (old !== undefined) {
+      finish(old);
+      this.remove(old);
+    }
+  }
+
+  private nextId(): number {
+    this.idGen = this.idGen >= Number.MAX_SAFE_INTEGER ? 1 : this.idGen + 1;
+    return this.idGen;
   }
 
   /**
@@ -119,11 +177,11 @@ export class BroadcastQueue {
       if (idx === tier.length - 1) tier.pop();
       else tier.splice(idx, 1);
       this.size--;
-      if (item.b.name) this.byName.delete(item.b.name);
+      if (item.name !== undefined) this.byName.delete(item.name);
       used += overhead + item.length;
-      out.push(item.b.message);
+      out.push(item.b !== undefined ? item.b.message : new Uint8Array(item.buffer, item.offset, item.length));
       if (item.transmits + 1 >= transmitLimit) {
-        item.b.finished?.();
+        finish(item);
       } else {
         item.transmits++;
         reinsert.push(item);
@@ -140,7 +198,7 @@ export class BroadcastQueue {
       const tier = this.tiers[t];
       while (tier !== undefined && tier.length > 0 && this.size > maxRetain) {
         const item = tier[0];
-        item.b.finished?.();
+        finish(item);
         this.remove(item);
       }
     }
@@ -148,7 +206,7 @@ export class BroadcastQueue {
 
   /** Finishes and drops everything. */
   reset(): void {
-    for (const tier of this.tiers) for (const item of tier ?? []) item.b.finished?.();
+    for (const tier of this.tiers) for (const item of tier ?? []) finish(item);
     this.tiers.length = 0;
     this.byName.clear();
     this.size = 0;
@@ -179,7 +237,7 @@ export class BroadcastQueue {
     }
     tier.splice(position(tier, item), 0, item);
     this.size++;
-    if (item.b.name) this.byName.set(item.b.name, item);
+    if (item.name !== undefined) this.byName.set(item.name, item);
   }
 
   private remove(item: Item): void {
@@ -189,7 +247,7 @@ export class BroadcastQueue {
       tier.splice(idx, 1);
       this.size--;
     }
-    if (item.b.name && this.byName.get(item.b.name) === item) this.byName.delete(item.b.name);
+    if (item.name !== undefined && this.byName.get(item.name) === item) this.byName.delete(item.name);
     if (this.size === 0) this.idGen = 0;
   }
 }

@@ -7,7 +7,7 @@
 import { type Cidr, ipAllowed } from '../net/cidr.ts';
 import { ipToString } from '../net/ip.ts';
 import { encodeMessage } from '../wire/codec.ts';
-import { keepBytes } from '../wire/pool.ts';
+import { isKept, keepBytes } from '../wire/pool.ts';
 import {
   type Alive,
   type Dead,
@@ -32,10 +32,11 @@ const EMPTY = new Uint8Array(0);
 /**
  * A copy of bytes to keep in the member table: decoded byte fields are views into the datagram
  * or stream they came from, which must not stay alive for as long as the member does. (Not
- * `b.slice()`: on a Buffer — what sockets deliver — that is a view, not a copy.)
+ * `b.slice()`: on a Buffer — what sockets deliver — that is a view, not a copy.) Bytes that are
+ * already a kept copy — push/pull fields, interned by the decoder — are kept as they are, shared.
  */
 function own(b: Uint8Array | null): Uint8Array {
-  return b === null || b.length === 0 ? EMPTY : keepBytes(b);
+  return b === null || b.length === 0 ? EMPTY : isKept(b) ? b : keepBytes(b);
 }
 
 const ZERO_VSN = new Uint8Array(6);
@@ -59,6 +60,7 @@ function ownVsn(vsn: Uint8Array): Uint8Array {
 }
 
 export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
   const x = a ?? EMPTY;
   const y = b ?? EMPTY;
   if (x.length !== y.length) return false;
@@ -155,7 +157,7 @@ export class MemberState {
 
   /** Queues a message about `name` for gossip, replacing any queued message about it. */
   broadcast(name: string, msg: Uint8Array, finished?: () => void): void {
-    this.broadcasts.queue({ name, message: msg, finished });
+    this.broadcasts.queueNamed(name, msg, finished);
   }
 
   setLeaveNotifier(fn: (() => void) | undefined): void {
@@ -163,8 +165,10 @@ export class MemberState {
   }
 
   /** Applies an alive message (Go's aliveNode). `bootstrap` is our own first alive. */
-  aliveNode(a: Alive, opts: { bootstrap?: boolean; notify?: () => void } = {}): void {
+  aliveNode(a: Alive, opts?: { bootstrap?: boolean; notify?: () => void }): void {
     const { io, delegates, config } = this.ctx;
+    // No options object by default: push/pull merges call this per member.
+    const bootstrap = opts !== undefined && opts.bootstrap === true;
     if (this.leaving && a.node === this.selfName) return;
     const vsn = a.vsn ?? EMPTY;
     if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) {
@@ -228,12 +232,12 @@ export class MemberState {
     this.cancelSuspicion(a.node);
     const oldState = state.state;
     const oldMeta = state.meta;
-    if (!opts.bootstrap && isLocal) {
+    if (!bootstrap && isLocal) {
       if (a.incarnation === state.incarnation && bytesEqual(a.meta, state.meta) && bytesEqual(vsn, state.vsn)) return;
       this.refute(state, a.incarnation);
       io.log.warn({ node: a.node }, 'refuting an alive message');
     } else {
-      this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts.notify);
+      this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts?.notify);
       state = this.table.own(state);
       if (vsn.length >= 6) state.vsn = ownVsn(vsn);
       state.incarnation = a.incarnation;

@@ -6,6 +6,7 @@
  * the bytes actually present before anything is read or allocated; every failure is a DecodeError.
  */
 import { DecodeError } from '../errors.ts';
+import { INTERN_BYTES_MAX, internBytes } from './bytes-intern.ts';
 import { internAscii } from './string-intern.ts';
 
 const utf8 = new TextDecoder('utf-8');
@@ -27,6 +28,11 @@ export class MsgpackReader {
   rawStart = 0;
   /** An array of small integers `rawLength()` accepted as a byte slice, copied. */
   private rawCopy: Uint8Array = EMPTY;
+  /**
+   * When set, `bytesOrNil` returns short byte fields through bytes-intern.ts (shared, read-only
+   * kept copies) instead of views: push/pull node states, whose fields members keep.
+   */
+  internBytes = false;
   /** Whether the container `containerCount()` last read is a map (else an array). */
   lastIsMap = false;
   /** Created on first use: most messages never need it (only 8-byte and signed integers do). */
@@ -246,12 +252,14 @@ export class MsgpackReader {
 
   /**
    * A Go []byte field, or null for nil. The bytes are a *view* into the input (no copy): callers
-   * that keep them longer than the input must copy them.
+   * that keep them longer than the input must copy them. With `internBytes` set, fields of up to
+   * INTERN_BYTES_MAX bytes are shared read-only copies instead.
    */
   bytesOrNil(): Uint8Array | null {
     const len = this.rawLength();
     if (len === RAW_NIL) return null;
     if (len === RAW_COPY) return this.rawCopy;
+    if (this.internBytes && len <= INTERN_BYTES_MAX) return internBytes(this.buf, this.rawStart, len);
     return this.buf.subarray(this.rawStart, this.rawStart + len);
   }
 
@@ -359,3 +367,14 @@ export class MsgpackReader {
     this.pos += n;
   }
 }
+
+/**
+ * One reader kept alive for good (a "map anchor"). V8 reaches the hidden class (map) of a class
+ * instance from the constructor only through transitions it holds weakly: when no instance is
+ * alive at a full GC the map is freed, every optimised function that checked for it is thrown
+ * away and the type feedback naming it cleared. Readers live for one message, so after each
+ * full GC the next large push/pull state was decoded by unoptimised code, two to three times
+ * slower (node --trace-deopt: "embedded weak objects cleared"). Classes of short-lived objects
+ * on the push/pull path keep one instance the same way.
+ */
+export const READER_MAP_ANCHOR = new MsgpackReader(EMPTY);

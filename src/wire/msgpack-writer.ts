@@ -311,3 +311,6 @@ export function encodeKey(name: string): Uint8Array {
   w.string(name);
   return w.bytes().slice();
 }
+
+/** Keeps the writers' map alive across full GCs (see READER_MAP_ANCHOR in msgpack-reader.ts). */
+export const WRITER_MAP_ANCHOR = new MsgpackWriter(0);

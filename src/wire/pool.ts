@@ -9,6 +9,8 @@
  * - bytes a member keeps for its lifetime (address, metadata) are copied into 4 KiB slabs
  *   (`keepBytes`): never a view into the datagram or stream they arrived in, which must not stay
  *   alive with the member, and smaller slabs so that a few long-lived members retain little.
+ *   Short push/pull fields are shared by every member with the same bytes (`keepShared`, from
+ *   512-byte slabs, for bytes-intern.ts): kept arrays are read-only.
  *
  * A slab is zero-filled when created and never handed out twice, so a view's `.buffer` holds only
  * other arrays' bytes; a holder of a small array keeps its slab alive, as with Node's pool.
@@ -16,6 +18,8 @@
 
 class SlabPool {
   private readonly slabBytes: number;
+  /** Every slab this pool has made (weakly: a slab goes when no array in it is held). */
+  private readonly slabs = new WeakSet<ArrayBuffer>();
   /** Larger arrays get their own buffer (at least 8 fit in a slab). */
   readonly maxPooled: number;
   private slab: ArrayBuffer;
@@ -25,12 +29,19 @@ class SlabPool {
     this.slabBytes = slabBytes;
     this.maxPooled = slabBytes / 8;
     this.slab = new ArrayBuffer(slabBytes);
+    this.slabs.add(this.slab);
+  }
+
+  /** Whether `b` was allocated by this pool from a slab. */
+  owns(b: Uint8Array): boolean {
+    return this.slabs.has(b.buffer as ArrayBuffer);
   }
 
   alloc(n: number): Uint8Array {
     if (n > this.maxPooled) return new Uint8Array(n);
     if (this.used + n > this.slabBytes) {
       this.slab = new ArrayBuffer(this.slabBytes);
+      this.slabs.add(this.slab);
       this.used = 0;
     }
     const out = new Uint8Array(this.slab, this.used, n);
@@ -42,6 +53,11 @@ class SlabPool {
 
 const outputs = new SlabPool(32 * 1024);
 const kept = new SlabPool(4 * 1024);
+/**
+ * Small slabs for the arrays bytes-intern.ts hands out: its cache replaces entries in any order,
+ * and each one it still holds keeps its slab alive, so a slab there is at most 512 bytes.
+ */
+const interned = new SlabPool(512);
 
 /** A new `n`-byte output buffer; its contents are unspecified until the caller writes all of it. */
 export function allocOutput(n: number): Uint8Array {
@@ -58,6 +74,21 @@ export function copyOutput(b: Uint8Array): Uint8Array {
 /** A copy of `b` to keep for a long time (a member's address or metadata). */
 export function keepBytes(b: Uint8Array): Uint8Array {
   const out = kept.alloc(b.length);
+  out.set(b);
+  return out;
+}
+
+/**
+ * Whether `b` is already a kept copy (from `keepBytes`, e.g. an interned push/pull field):
+ * safe to keep as it is, read-only as every kept array.
+ */
+export function isKept(b: Uint8Array): boolean {
+  return kept.owns(b) || interned.owns(b);
+}
+
+/** A copy of `b` (at most 64 bytes) to share read-only for a long time (bytes-intern.ts). */
+export function keepShared(b: Uint8Array): Uint8Array {
+  const out = interned.alloc(b.length);
   out.set(b);
   return out;
 }

@@ -2,6 +2,7 @@
  * The push/pull message (type 6, streams only): a header, `Nodes` node states and `UserStateLen`
  * raw bytes of delegate state, concatenated with no other framing. Counts and lengths from the
  * header are checked against the hardening limits and the bytes present before any allocation.
+ * The short byte fields of decoded node states are shared read-only arrays (bytes-intern.ts).
  */
 import { DecodeError } from '../errors.ts';
 import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
@@ -51,12 +52,15 @@ export class PushPullWriter {
     return end === nodes.length;
   }
 
-  /** The whole message (after `write` returned true). */
+  /**
+   * The whole message (after `write` returned true): a view of the writer's buffer, not a copy
+   * (the buffer is this message's alone; a state of thousands of members is sent once).
+   */
   finish(): Uint8Array {
     if (this.written !== this.nodes.length)
       throw new Error('PushPullWriter.finish before every node state was written');
     this.w.raw(this.userState);
-    return this.w.bytes().slice();
+    return this.w.bytes();
   }
 }
 
@@ -109,7 +113,15 @@ export class PushPullReader {
   read(n: number): boolean {
     const nodes = this.nodes;
     const end = Math.min(nodes.length, this.decoded + n);
-    for (let i = this.decoded; i < end; i++) nodes[i] = pushNodeStateCodec.decode(this.r);
+    const r = this.r;
+    // Addresses, metadata and version bytes come back shared and already copied to keep
+    // (bytes-intern.ts): a known member's are the arrays we hold, a new member keeps them as is.
+    r.internBytes = true;
+    try {
+      for (let i = this.decoded; i < end; i++) nodes[i] = pushNodeStateCodec.decode(r);
+    } finally {
+      r.internBytes = false;
+    }
     this.decoded = end;
     return end === nodes.length;
   }
@@ -134,3 +146,15 @@ export function decodePushPull(msg: Uint8Array): PushPull {
   }
   return readPushPull(new MsgpackReader(msg, 1));
 }
+
+/**
+ * Keep the maps of push/pull readers and writers alive across full GCs (see READER_MAP_ANCHOR
+ * in msgpack-reader.ts): one of each, over an empty state.
+ */
+export const PUSH_PULL_MAP_ANCHORS = (() => {
+  const writer = new PushPullWriter([], false, new Uint8Array(0));
+  writer.write(0);
+  const reader = new PushPullReader(new MsgpackReader(writer.finish(), 1));
+  reader.read(0);
+  return { writer, reader };
+})();
