@@ -1,29 +1,35 @@
 /**
  * A large remote state for the merge and memory benchmarks, and a one-shot push/pull into a
- * node over TCP as its peer would send it. The members are fictitious: they all advertise
- * 127.0.1.80:9, where nothing listens, so the probes and gossip they attract go nowhere.
+ * node over TCP as its peer would send it. The members are fictitious: each advertises its own
+ * loopback address in 127.2.0.0/16 (port 9, where nothing listens), so the probes and gossip
+ * they attract go nowhere, and each has its own metadata (an `id` tag, as Consul's), so neither
+ * side can share one copy of an address or metadata between members as it could if all were the
+ * same — a real cluster's members differ.
  */
 import { connect } from 'node:net';
-import { ipFromString } from '../src/net/ip.ts';
 import { NodeStateCode, type PushNodeState } from '../src/wire/messages.ts';
 import { encodePushPull } from '../src/wire/push-pull.ts';
 import { encodeStreamMessage } from '../src/wire/stream.ts';
 import { NO_SECURITY } from '../src/wire/wire-security.ts';
 
-export const FAKE_MEMBER_ADDR = '127.0.1.80';
+/** The fictitious members' addresses: 127.2.0.0 – 127.2.255.255. */
+export const FAKE_MEMBER_NET = '127.2.0.0/16';
 
 /** A push/pull message (type byte first) listing `n` alive members, as a peer would send it. */
 export function remoteState(n: number, prefix = 'member'): Uint8Array {
-  const addr = ipFromString(FAKE_MEMBER_ADDR);
-  const meta = new TextEncoder().encode('role=web,dc=dc1,rack=r07'); // a few tags, as Serf/Consul add
+  if (n > 65_536) throw new RangeError(`remoteState: at most 65,536 members (one per address of ${FAKE_MEMBER_NET})`);
   const vsn = new Uint8Array([1, 5, 2, 0, 0, 0]);
+  const encoder = new TextEncoder();
   const nodes: PushNodeState[] = [];
   for (let i = 0; i < n; i++) {
     nodes.push({
       name: `${prefix}-${String(i).padStart(5, '0')}.dc1`,
-      addr,
+      addr: new Uint8Array([127, 2, i >> 8, i & 255]),
       port: 9,
-      meta,
+      // A few tags, as Serf and Consul add; the id differs per member.
+      meta: encoder.encode(
+        `role=web,dc=dc1,rack=r${String(i % 40).padStart(2, '0')},id=${i.toString(16).padStart(8, '0')}`,
+      ),
       incarnation: 1,
       state: NodeStateCode.Alive,
       vsn,

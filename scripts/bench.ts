@@ -12,7 +12,7 @@
  *                 [--members 10000] [--updates 6] [--ms 300] [--port 7946]
  *
  * Every node process binds an address in 127.0.1.1–127.0.1.80 (cluster 127.0.1.1–40, memory
- * 41–44, merge 45–46; the fictitious members of the pushed states advertise 127.0.1.80:9).
+ * 41–44, merge 45–46; the fictitious members of the pushed states advertise 127.2.x.y:9).
  * Every child is killed when the run ends, fails or is interrupted; the whole run is bounded.
  */
 import { benchBuild } from './bench-build.ts';
