@@ -5,6 +5,18 @@
  * after convergence, mean RSS from /proc/<pid>/status sampled during it) and dissemination
  * latency of a metadata update (update one node's meta; time until every other node has
  * reported the update event), with TypeScript and Go nodes taking turns as the origin.
+ *
+ * Is the CPU comparison fair? Both kinds of node start, converge and idle in the same window;
+ * CPU is utime + stime of the node process only (all its threads: V8's compiler and GC workers,
+ * Go's runtime threads), not of the benchmark; neither side has metadata, and both nodes run the
+ * same LAN profile (compression on). Checked against the nanosecond run times in
+ * /proc/<pid>/task/<tid>/schedstat over the same window: the two agree within 10 % on both
+ * sides. One difference remains and favours TypeScript: gonode installs a delegate with a
+ * broadcast queue (it needs one for the interop tests), while the TypeScript node is a plain
+ * Memberlist without one. Go wakes for every gossip tick (5 a second) either way; a TypeScript
+ * node without a broadcast hook sleeps through ticks that would send nothing
+ * (MemberlistCore.nextWakeup). With `bench-node.ts --broadcast-delegate` it wakes for them too:
+ * that costs it about 1 ms of CPU a second more (see README, Performance).
  */
 import { JsonChild, cpuSeconds, goBin, rssBytes, sleep, stopAll } from './bench-procs.ts';
 import { type BenchResult, costResult, infoResult, mean, median } from './bench-support.ts';

@@ -3,7 +3,11 @@
  * a real Memberlist (LAN profile, silent logger) that reports events as JSON lines on stdout
  * and takes gonode-style JSON-line commands on stdin; stdin's end shuts it down.
  *
- *   node --expose-gc scripts/bench-node.ts --name N --bind IP:PORT [--join IP:PORT]
+ *   node --expose-gc scripts/bench-node.ts --name N --bind IP:PORT [--join IP:PORT] [--broadcast-delegate]
+ *
+ * --broadcast-delegate installs a delegate whose getBroadcasts has nothing to send, as gonode's
+ * (and Serf's) has: the node then wakes for every gossip tick, as Go does; without it an idle
+ * node sleeps through gossip ticks that would send nothing (MemberlistCore.nextWakeup).
  *
  * Events: ready, joined, update {node: {name, meta (base64)}}. Commands (replies carry the id):
  * members, update-meta {meta}, mem (live heap after a GC, and RSS), loop-start and loop-stop
@@ -26,7 +30,8 @@ const name = arg('--name') ?? 'bench-node';
 const [bindAddr, bindPort] = (arg('--bind') ?? '127.0.1.1:7946').split(':');
 const join = arg('--join');
 
-const m = await Memberlist.create({ profile: 'lan', name, bindAddr, bindPort: Number(bindPort) });
+const delegate = process.argv.includes('--broadcast-delegate') ? { getBroadcasts: () => [] } : undefined;
+const m = await Memberlist.create({ profile: 'lan', name, bindAddr, bindPort: Number(bindPort), delegate });
 m.on('update', (n) => emit({ event: 'update', node: { name: n.name, meta: Buffer.from(n.meta).toString('base64') } }));
 emit({ event: 'ready', name, addr: m.localNode.addr, port: m.localNode.port });
 if (join !== undefined) {

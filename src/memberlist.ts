@@ -120,7 +120,10 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
       delegate: {
         nodeMeta: (limit) => this.metaOverride ?? user?.nodeMeta?.(limit) ?? null,
         notifyMsg: (msg) => user?.notifyMsg?.(msg),
-        getBroadcasts: (overhead, limit) => user?.getBroadcasts?.(overhead, limit) ?? [],
+        // Left out without a user hook: the core then knows a gossip round with nothing queued
+        // would send nothing, and does not wake up for it (MemberlistCore.nextWakeup).
+        getBroadcasts:
+          user?.getBroadcasts === undefined ? undefined : (overhead, limit) => user.getBroadcasts!(overhead, limit),
         localState: (join) => user?.localState?.(join) ?? new Uint8Array(0),
         mergeRemoteState: (state, join) => user?.mergeRemoteState?.(state, join),
       },
@@ -207,8 +210,13 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     };
   }
 
-  /** Runs an input against the core, then re-arms the timer for the core's next deadline. */
+  /**
+   * Runs an input against the core: first the core's overdue timers (see
+   * `MemberlistCore.nextWakeup`: a gossip tick with nothing to send is run late, never skipped),
+   * then the input, then the timer is re-armed for the core's next wake-up.
+   */
   private input<T>(fn: () => T): T {
+    if (!this.closed) this.core.runTimers(performance.now());
     try {
       return fn();
     } finally {
@@ -216,24 +224,31 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     }
   }
 
+  /**
+   * Runs the core's due timers and keeps one timer armed for its next wake-up. The timer is
+   * re-armed only when that time moves earlier: Node never moves its underlying libuv timer
+   * later (a cleared timeout still wakes the loop), so when a timeout was cancelled — an ack
+   * arrived — the armed timer is left to fire and re-arm. Its delay is a whole number of
+   * milliseconds plus one: Node keeps a fractional delay, but libuv fires on whole milliseconds
+   * of a truncated clock, and a timer firing before the core's deadline is a wasted wake-up
+   * (with a second one a millisecond later). Timers run up to about 2 ms late, never early.
+   */
   private pump(): void {
     if (this.closed) return;
     const now = performance.now();
     this.core.runTimers(now);
-    const next = this.core.nextDeadline;
-    if (next === undefined) return;
-    if (this.timer !== undefined && this.timerAt <= next) return;
+    const next = this.core.nextWakeup;
+    if (next === undefined || (this.timer !== undefined && this.timerAt <= next)) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = next;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        this.pump();
-      },
-      Math.max(0, next - now),
-    );
+    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(next - now)) + 1);
   }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.pump();
+  };
 
   private onPacket(from: string, bytes: Uint8Array, receivedAt: number): void {
     let payload: Uint8Array;

@@ -27,7 +27,7 @@ import { type SelfAddress, Prober } from './probe.ts';
 import { OverlayMemberTable } from './overlay-member-table.ts';
 import { type PushPullMerge, PushPullSync } from './push-pull-sync.ts';
 import { MemberState, type ProtocolStats, type StateContext } from './state.ts';
-import { TimerQueue } from './timer-queue.ts';
+import { type TimerHandle, TimerQueue } from './timer-queue.ts';
 import { pushPullScale } from './timing.ts';
 
 export interface CoreOptions {
@@ -69,6 +69,8 @@ export class MemberlistCore {
   private advertise: SelfAddress;
   private running = false;
   private readonly baseline: MemberBaseline | undefined;
+  /** The gossip ticker's pending tick (see `nextWakeup`). */
+  private gossipTicker: { tick: TimerHandle } | undefined;
 
   constructor(opts: CoreOptions) {
     this.config = opts.config;
@@ -115,7 +117,7 @@ export class MemberlistCore {
     const { probeInterval, gossipInterval, gossipNodes, pushPullInterval } = this.config;
     if (probeInterval > 0) this.every(probeInterval, () => this.prober.tick());
     if (gossipInterval > 0 && gossipNodes > 0) {
-      this.every(gossipInterval, () => gossipRound(this.ctx, this.state, this.sender));
+      this.gossipTicker = this.every(gossipInterval, () => gossipRound(this.ctx, this.state, this.sender));
     }
     if (pushPullInterval > 0) {
       // A node of a converged cluster has been running for a while: any phase of the scaled interval.
@@ -161,21 +163,40 @@ export class MemberlistCore {
     return this.timers.nextDeadline;
   }
 
+  /**
+   * The earliest time a real-time driver has to wake up for: `nextDeadline`, leaving out the
+   * next gossip tick while nothing is queued to gossip (no broadcasts of our own and no
+   * delegate that could have some) — that tick would only re-arm the ticker, so an idle node
+   * wakes for its probes and its packets only. A driver using this must call `runTimers(now)`
+   * before it hands the core any input: overdue ticks then run, in their order and doing
+   * nothing, before anything can queue a broadcast, and the gossip rounds keep Go's fixed-rate
+   * schedule. (The simulator wakes for every deadline.)
+   */
+  get nextWakeup(): number | undefined {
+    const g = this.gossipTicker;
+    return this.timers.nextDeadlineExcept(g !== undefined && !this.sender.mayHaveBroadcasts() ? g.tick : undefined);
+  }
+
   /** Runs every timer due at `now`. */
   runTimers(now: number): void {
     this.timers.runDue(now);
   }
 
-  /** A fixed-rate ticker starting after a random stagger, like Go's triggerFunc. */
-  private every(interval: number, fn: () => void): void {
+  /**
+   * A fixed-rate ticker starting after a random stagger, like Go's triggerFunc; `tick` of the
+   * result is its pending tick.
+   */
+  private every(interval: number, fn: () => void): { tick: TimerHandle } {
     let next = this.io.now() + this.stagger(interval);
+    const ticker = { tick: undefined as unknown as TimerHandle };
     const tick = (): void => {
       if (!this.running) return;
       next += interval;
-      this.timers.at(next, tick);
+      ticker.tick = this.timers.at(next, tick);
       fn();
     };
-    this.timers.at(next, tick);
+    ticker.tick = this.timers.at(next, tick);
+    return ticker;
   }
 
   private stagger(interval: number): number {

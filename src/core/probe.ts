@@ -15,6 +15,7 @@ import type { AckRegistry } from './acks.ts';
 import type { PacketSender } from './packet-sender.ts';
 import { type NodeState, nodeAddress, pmax, toNode } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
+import type { TimerHandle } from './timer-queue.ts';
 
 export interface SelfAddress {
   readonly addr: Uint8Array;
@@ -34,6 +35,8 @@ interface ProbeRun {
   tcp: 'none' | 'pending' | 'contacted' | 'failed';
   expired: boolean;
   done: boolean;
+  /** The ProbeTimeout timer that starts the indirect phase; cancelled when the run ends. */
+  indirectTimer: TimerHandle | undefined;
 }
 
 export class Prober {
@@ -108,6 +111,7 @@ export class Prober {
       tcp: 'none',
       expired: false,
       done: false,
+      indirectTimer: undefined,
     };
     this.running = run;
     this.acks.register(seqNo, sent + probeInterval, {
@@ -142,7 +146,7 @@ export class Prober {
       });
       this.sender.rawSend(addr, node.name, encodeCompound([ping, suspect]), node);
     }
-    timers.at(sent + config.probeTimeout, () => {
+    run.indirectTimer = timers.at(sent + config.probeTimeout, () => {
       if (!run.done) this.indirect(run, sent + probeInterval);
     });
   }
@@ -208,6 +212,7 @@ export class Prober {
   private finish(run: ProbeRun, delta: number): void {
     if (run.done) return;
     run.done = true;
+    run.indirectTimer?.cancel(); // it would find the run done: no wake-up for it
     this.ctx.awareness.apply(delta);
     if (this.running === run) this.running = undefined;
     if (this.tickPending) {
@@ -234,10 +239,12 @@ export class Prober {
     const localSeq = this.acks.nextSeqNo();
     const replyTo = replyAddress(ind, from);
     let answered = false;
+    let nackTimer: TimerHandle | undefined;
     const now = io.now();
     this.acks.register(localSeq, now + config.probeTimeout, {
       onAck: () => {
         answered = true;
+        nackTimer?.cancel();
         const ack: AckResp = { seqNo: ind.seqNo, payload: null };
         this.sender.sendWithPiggyback(replyTo, ind.sourceNode, encodeMessage(MessageType.AckResp, ack));
       },
@@ -245,7 +252,7 @@ export class Prober {
     const target = joinHostPort(ipToString(ind.target), port);
     this.sender.sendWithPiggyback(target, ind.node, encodeMessage(MessageType.Ping, this.ping(localSeq, ind.node)));
     if (ind.nack) {
-      timers.at(now + config.probeTimeout, () => {
+      nackTimer = timers.at(now + config.probeTimeout, () => {
         if (answered) return;
         this.sender.sendWithPiggyback(
           replyTo,

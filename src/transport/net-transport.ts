@@ -3,7 +3,8 @@
  * NetTransport. It moves bytes only; framing, security and protocol live elsewhere.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIPv4, isIPv6, type Server, Socket } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { createServer, isIP, isIPv4, isIPv6, type Server, Socket } from 'node:net';
 import { MAX_PACKET_BYTES } from '../wire/limits.ts';
 import { joinHostPort, splitHostPort } from '../net/ip.ts';
 
@@ -64,7 +65,7 @@ export class NetTransport {
         });
         const addr = tcp.address();
         const port = typeof addr === 'object' && addr !== null ? addr.port : opts.bindPort;
-        const udp = createSocket({ type: family, reuseAddr: false });
+        const udp = createSocket({ type: family, reuseAddr: false, lookup: literalLookup });
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);
           udp.bind({ address: opts.bindAddr, port, exclusive: true }, () => {
@@ -90,7 +91,9 @@ export class NetTransport {
   sendPacket(addr: string, bytes: Uint8Array): void {
     const { host, port } = splitHostPort(addr);
     if (port === undefined) return;
-    this.udp.send(bytes, port, this.targetHost(host), () => {});
+    // No callback: a send error is dropped either way (the socket has an error listener), and
+    // a callback would cost a nextTick per datagram.
+    this.udp.send(bytes, port, this.targetHost(host));
   }
 
   /** Opens a TCP connection to "ip:port". */
@@ -111,6 +114,21 @@ export class NetTransport {
     await new Promise<void>((resolve) => this.udp.close(() => resolve()));
     await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
   }
+}
+
+/**
+ * dgram resolves the destination of every datagram through its `lookup`, and dns.lookup
+ * answers even an IP literal on the next tick (a nextTick and a closure per datagram). The
+ * core only sends to IP literals: those are answered at once, anything else goes to DNS.
+ */
+function literalLookup(
+  host: string,
+  options: LookupOneOptions,
+  done: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) done(null, host, family);
+  else dnsLookup(host, options, done);
 }
 
 /** Reports IPv4-mapped IPv6 sources in dotted form, as Go's net.UDPAddr.String does. */
