@@ -15,20 +15,24 @@ import { NO_SECURITY } from '../src/wire/wire-security.ts';
 /** The fictitious members' addresses: 127.2.0.0 – 127.2.255.255. */
 export const FAKE_MEMBER_NET = '127.2.0.0/16';
 
-/** A push/pull message (type byte first) listing `n` alive members, as a peer would send it. */
-export function remoteState(n: number, prefix = 'member'): Uint8Array {
+/**
+ * A push/pull message (type byte first) listing `n` alive members, as a peer would send it.
+ * Another `salt` gives other members (names, addresses and ids) in a state of the same size.
+ */
+export function remoteState(n: number, prefix = 'member', salt = 0): Uint8Array {
   if (n > 65_536) throw new RangeError(`remoteState: at most 65,536 members (one per address of ${FAKE_MEMBER_NET})`);
   const vsn = new Uint8Array([1, 5, 2, 0, 0, 0]);
   const encoder = new TextEncoder();
   const nodes: PushNodeState[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = (k + salt * 7919) % 65_536;
     nodes.push({
-      name: `${prefix}-${String(i).padStart(5, '0')}.dc1`,
+      name: `${prefix}-${String(i).padStart(5, '0')}.dc${(salt + 1) % 10}`,
       addr: new Uint8Array([127, 2, i >> 8, i & 255]),
       port: 9,
       // A few tags, as Serf and Consul add; the id differs per member.
       meta: encoder.encode(
-        `role=web,dc=dc1,rack=r${String(i % 40).padStart(2, '0')},id=${i.toString(16).padStart(8, '0')}`,
+        `role=web,dc=dc1,rack=r${String(i % 40).padStart(2, '0')},id=${(i + salt * 65_536).toString(16).padStart(8, '0')}`,
       ),
       incarnation: 1,
       state: NodeStateCode.Alive,

@@ -235,7 +235,10 @@ export class BroadcastQueue {
       for (let t = this.tiers.length; t <= item.transmits; t++) this.tiers[t] = [];
       tier = this.tiers[item.transmits];
     }
-    tier.splice(position(tier, item), 0, item);
+    // Most items go last (as long as the longest, newer than all): no search, no shifting.
+    const n = tier.length;
+    if (n === 0 || before(tier[n - 1], item)) tier.push(item);
+    else tier.splice(position(tier, item), 0, item);
     this.size++;
     if (item.name !== undefined) this.byName.set(item.name, item);
   }

@@ -39,6 +39,12 @@ export interface Members {
   nextProbeTarget(self: string, now: number, gossipToTheDeadTime: number): NodeState | undefined;
   reset(now: number, gossipToTheDeadTime: number): void;
   kRandom(k: number, exclude: (n: NodeState) => boolean): NodeState[];
+  /**
+   * Goes up whenever `all()` may return other entries, another order or changed fields (every
+   * `add`, `own` and `reset`), so what was computed from it can be kept until then; undefined
+   * when the table does not count (no such caching).
+   */
+  readonly version?: number;
 }
 
 /** Whether a member name is an IP address (cheap test first: most names start with a letter). */
@@ -55,6 +61,7 @@ export class MemberTable implements Members {
   private estimated = 0;
   /** Members whose name is an IP address (see `getByHost`). */
   private ipNamed = 0;
+  private changes = 0;
 
   private readonly random: Random;
 
@@ -89,12 +96,19 @@ export class MemberTable implements Members {
     return this.nodes;
   }
 
+  get version(): number {
+    return this.changes;
+  }
+
+  /** `node` itself; counted as a change (callers own an entry to change it). */
   own(node: NodeState): NodeState {
+    this.changes++;
     return node;
   }
 
   /** Inserts a new member at a random position of the probe order. */
   add(node: NodeState): void {
+    this.changes++;
     this.byName.set(node.name, node);
     if (isIpName(node.name)) this.ipNamed++;
     const n = this.nodes.length;
@@ -130,6 +144,7 @@ export class MemberTable implements Members {
 
   /** Forgets dead/left members whose state is older than `gossipToTheDeadTime`, then shuffles. */
   reset(now: number, gossipToTheDeadTime: number): void {
+    this.changes++;
     const keep: NodeState[] = [];
     for (const n of this.nodes) {
       if (isDeadOrLeft(n) && now - n.stateChange > gossipToTheDeadTime) {

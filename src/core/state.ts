@@ -105,6 +105,8 @@ export class MemberState {
   leaving = false;
   /** Called when the broadcast of our leave message is done. */
   private onLeaveBroadcastDone: (() => void) | undefined;
+  /** The version ranges of our members at a table version (see `localVersions`). */
+  private localRanges: LocalVersionRanges | undefined;
 
   private readonly ctx: StateContext;
 
@@ -189,6 +191,8 @@ export class MemberState {
     }
     let state = this.table.get(a.node);
     let updatesNode = false;
+    /** A new entry, made from this message: its fields need not be set again below. */
+    let created = false;
     if (state === undefined) {
       if (!ipAllowed(this.ctx.cidrs, a.addr)) {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected node: address not allowed');
@@ -205,6 +209,7 @@ export class MemberState {
         vsn: ownVsn(vsn),
       };
       this.table.add(state);
+      created = true;
     } else if (!bytesEqual(state.addr, a.addr) || state.port !== a.port) {
       if (!ipAllowed(this.ctx.cidrs, a.addr)) {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected address update: address not allowed');
@@ -239,11 +244,13 @@ export class MemberState {
     } else {
       this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts?.notify);
       state = this.table.own(state);
-      if (vsn.length >= 6) state.vsn = ownVsn(vsn);
+      if (!created) {
+        if (vsn.length >= 6) state.vsn = ownVsn(vsn);
+        state.meta = a.meta === null ? null : own(a.meta);
+        state.addr = own(a.addr);
+        state.port = a.port;
+      }
       state.incarnation = a.incarnation;
-      state.meta = a.meta === null ? null : own(a.meta);
-      state.addr = own(a.addr);
-      state.port = a.port;
       if (state.state !== NodeStateCode.Alive) {
         state.state = NodeStateCode.Alive;
         state.stateChange = this.now;
@@ -373,23 +380,15 @@ export class MemberState {
    */
   verifyProtocol(remote: readonly PushNodeState[]): string | undefined {
     const local = this.table.all();
-    let maxPMin = 0;
-    let minPMax = 255;
-    let maxDMin = 0;
-    let minDMax = 255;
+    const mine = this.localVersions(local);
+    let maxPMin = mine.maxPMin;
+    let minPMax = mine.minPMax;
+    let maxDMin = mine.maxDMin;
+    let minDMax = mine.minDMax;
     for (let i = 0; i < remote.length; i++) {
       const r = remote[i];
       const v = r.vsn;
       if (r.state !== NodeStateCode.Alive || v === null || v.length < 5) continue;
-      if (v[0] > maxPMin) maxPMin = v[0];
-      if (v[1] < minPMax) minPMax = v[1];
-      if (v[3] > maxDMin) maxDMin = v[3];
-      if (v[4] < minDMax) minDMax = v[4];
-    }
-    for (let i = 0; i < local.length; i++) {
-      const n = local[i];
-      if (n.state !== NodeStateCode.Alive) continue;
-      const v = n.vsn;
       if (v[0] > maxPMin) maxPMin = v[0];
       if (v[1] < minPMax) minPMax = v[1];
       if (v[3] > maxDMin) maxDMin = v[3];
@@ -410,11 +409,51 @@ export class MemberState {
       const err = check(remote[i].name, remote[i].vsn);
       if (err !== undefined) return err;
     }
+    // Every local member is within the ranges when the extremes are; else find the first that is not.
+    if (mine.minP >= maxPMin && mine.maxP <= minPMax && mine.minD >= maxDMin && mine.maxD <= minDMax) return undefined;
     for (let i = 0; i < local.length; i++) {
       const err = check(local[i].name, local[i].vsn);
       if (err !== undefined) return err;
     }
     return undefined;
+  }
+
+  /**
+   * The version ranges our members allow (over alive members) and use (over all), kept while
+   * the table has not changed: a push/pull checks them against the peer's every time.
+   */
+  private localVersions(local: readonly NodeState[]): LocalVersionRanges {
+    const version = this.table.version;
+    const held = this.localRanges;
+    if (held !== undefined && version !== undefined && held.version === version) return held;
+    const out: LocalVersionRanges = {
+      version: version ?? -1,
+      maxPMin: 0,
+      minPMax: 255,
+      maxDMin: 0,
+      minDMax: 255,
+      minP: 255,
+      maxP: 0,
+      minD: 255,
+      maxD: 0,
+    };
+    for (let i = 0; i < local.length; i++) {
+      const n = local[i];
+      const v = n.vsn;
+      const pcur = v.length >= 6 ? v[2] : 0;
+      const dcur = v.length >= 6 ? v[5] : 0;
+      if (pcur < out.minP) out.minP = pcur;
+      if (pcur > out.maxP) out.maxP = pcur;
+      if (dcur < out.minD) out.minD = dcur;
+      if (dcur > out.maxD) out.maxD = dcur;
+      if (n.state !== NodeStateCode.Alive) continue;
+      if (v[0] > out.maxPMin) out.maxPMin = v[0];
+      if (v[1] < out.minPMax) out.minPMax = v[1];
+      if (v[3] > out.maxDMin) out.maxDMin = v[3];
+      if (v[4] < out.minDMax) out.minDMax = v[4];
+    }
+    if (version !== undefined) this.localRanges = out;
+    return out;
   }
 
   /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
@@ -453,6 +492,21 @@ export class MemberState {
   stop(): void {
     for (const name of [...this.suspicions.keys()]) this.cancelSuspicion(name);
   }
+}
+
+/** What `MemberState.verifyProtocol` needs of our members' version bytes. */
+interface LocalVersionRanges {
+  readonly version: number;
+  /** Over alive members: the highest minimum and lowest maximum protocol and delegate versions. */
+  maxPMin: number;
+  minPMax: number;
+  maxDMin: number;
+  minDMax: number;
+  /** Over all members: the range of current protocol and delegate versions. */
+  minP: number;
+  maxP: number;
+  minD: number;
+  maxD: number;
 }
 
 function aliveAsNode(a: Alive): Node {

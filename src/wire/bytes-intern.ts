@@ -4,18 +4,28 @@
  * every push/pull — come back as the array we already hold instead of a new view, and a member
  * keeps that array (pool.ts `isKept`: no second copy). Arrays handed out are copies in the kept
  * slabs of pool.ts, never views into the input, and shared by every holder of equal bytes, so
- * they are read-only: nothing may write into them. The cache is direct-mapped by an FNV-1a hash
- * of the bytes; a collision replaces the slot. It starts small and doubles (up to MAX_SLOTS,
- * enough for the distinct addresses and metadata of a 10,000-member cluster) when many misses
- * replace another array. Input can only evict entries; the memory the cache holds is bounded by
+ * they are read-only: nothing may write into them.
+ *
+ * The cache is set-associative: an FNV-1a hash of the bytes picks a set of WAYS slots; the hashes
+ * of a set sit together in a typed array, so only a slot with the same hash has its array read
+ * (a miss would otherwise touch WAYS arrays scattered over the heap), and a miss takes a free
+ * slot of the set or replaces them in turn. A
+ * direct-mapped cache (one slot per hash) lost entries to collisions even when it had room: with
+ * the 20,000 addresses and metadata of 10,000 members in 32,768 slots, nearly half of a known
+ * state's fields missed and were copied again. It starts small and doubles (up to MAX_SLOTS, room
+ * for the distinct addresses and metadata of a 10,000-member cluster) when many misses replace
+ * another array. Input can only evict entries; the memory the cache holds is bounded by
  * MAX_SLOTS arrays, each keeping at most its 512-byte slab alive (16 MiB in the worst case, a
- * flood of distinct values; arrays members hold are theirs, as any member data).
+ * flood of distinct values; arrays members hold are theirs, as any member data). Node states
+ * received again unchanged do not come here at all (push-state-cache.ts).
  */
 import { keepShared } from './pool.ts';
 
 /** Longest byte field that goes through the cache. */
 export const INTERN_BYTES_MAX = 64;
 
+/** Slots per set (a power of two). */
+const WAYS = 8;
 const MIN_SLOTS = 1024;
 const MAX_SLOTS = 1 << 15;
 
@@ -25,7 +35,11 @@ const FNV_PRIME = 0x01000193;
 const EMPTY = new Uint8Array(0);
 
 let slots: (Uint8Array | undefined)[] = new Array(MIN_SLOTS).fill(undefined);
-let mask = MIN_SLOTS - 1;
+/** The hash of each slot's array. */
+let hashes = new Int32Array(MIN_SLOTS);
+/** Per set: the way the next replacement takes. */
+let victims = new Uint8Array(MIN_SLOTS / WAYS);
+let setMask = MIN_SLOTS / WAYS - 1;
 /** Misses that replaced another array since the cache last grew. */
 let conflicts = 0;
 
@@ -41,25 +55,60 @@ function hashOf(b: Uint8Array, start: number, end: number): number {
  */
 export function internBytes(b: Uint8Array, start: number, len: number): Uint8Array {
   if (len === 0) return EMPTY;
-  const end = start + len;
-  const h = hashOf(b, start, end);
-  const held = slots[h & mask];
-  if (held !== undefined && held.length === len) {
+  const h = hashOf(b, start, start + len);
+  const set = h & setMask;
+  const base = set * WAYS;
+  let free = -1;
+  for (let s = base; s < base + WAYS; s++) {
+    const held = slots[s];
+    if (held === undefined) {
+      if (free < 0) free = s;
+      continue;
+    }
+    if (hashes[s] !== h || held.length !== len) continue;
     let i = 0;
     while (i < len && held[i] === b[start + i]) i++;
     if (i === len) return held;
   }
-  const copy = keepShared(b.subarray(start, end));
-  if (held !== undefined && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
-  slots[h & mask] = copy;
+  const copy = keepShared(b.subarray(start, start + len));
+  if (free < 0) {
+    free = base + victims[set];
+    victims[set] = (victims[set] + 1) & (WAYS - 1);
+    if (++conflicts > slots.length >>> 2 && slots.length < MAX_SLOTS) {
+      grow();
+      put(copy, h);
+      return copy;
+    }
+  }
+  slots[free] = copy;
+  hashes[free] = h;
   return copy;
+}
+
+/** Stores `a` (hash `h`) in a free slot of its set, if there is one (growing). */
+function put(a: Uint8Array, h: number): void {
+  const base = (h & setMask) * WAYS;
+  for (let s = base; s < base + WAYS; s++) {
+    if (slots[s] === undefined) {
+      slots[s] = a;
+      hashes[s] = h;
+      return;
+    }
+  }
 }
 
 /** Doubles the cache, keeping the arrays it holds. */
 function grow(): void {
-  const old = slots;
-  slots = new Array(old.length * 2).fill(undefined);
-  mask = slots.length - 1;
+  const oldSlots = slots;
+  const oldHashes = hashes;
+  const size = oldSlots.length * 2;
+  slots = new Array(size).fill(undefined);
+  hashes = new Int32Array(size);
+  victims = new Uint8Array(size / WAYS);
+  setMask = size / WAYS - 1;
   conflicts = 0;
-  for (const s of old) if (s !== undefined) slots[hashOf(s, 0, s.length) & mask] = s;
+  for (let s = 0; s < oldSlots.length; s++) {
+    const a = oldSlots[s];
+    if (a !== undefined) put(a, oldHashes[s]);
+  }
 }

@@ -16,10 +16,15 @@
  * other arrays' bytes; a holder of a small array keeps its slab alive, as with Node's pool.
  */
 
+/**
+ * The mark on every slab of a pool: `isKept` is asked for each byte field a member takes, and a
+ * property read is cheaper than a WeakSet lookup. (Slabs are never handed out, only views.)
+ */
+type Marked = ArrayBuffer & { [mark]?: SlabPool };
+const mark = Symbol('slab pool');
+
 class SlabPool {
   private readonly slabBytes: number;
-  /** Every slab this pool has made (weakly: a slab goes when no array in it is held). */
-  private readonly slabs = new WeakSet<ArrayBuffer>();
   /** Larger arrays get their own buffer (at least 8 fit in a slab). */
   readonly maxPooled: number;
   private slab: ArrayBuffer;
@@ -28,20 +33,24 @@ class SlabPool {
   constructor(slabBytes: number) {
     this.slabBytes = slabBytes;
     this.maxPooled = slabBytes / 8;
-    this.slab = new ArrayBuffer(slabBytes);
-    this.slabs.add(this.slab);
+    this.slab = this.newSlab();
+  }
+
+  private newSlab(): ArrayBuffer {
+    const slab: Marked = new ArrayBuffer(this.slabBytes);
+    slab[mark] = this;
+    return slab;
   }
 
   /** Whether `b` was allocated by this pool from a slab. */
   owns(b: Uint8Array): boolean {
-    return this.slabs.has(b.buffer as ArrayBuffer);
+    return (b.buffer as Marked)[mark] === this;
   }
 
   alloc(n: number): Uint8Array {
     if (n > this.maxPooled) return new Uint8Array(n);
     if (this.used + n > this.slabBytes) {
-      this.slab = new ArrayBuffer(this.slabBytes);
-      this.slabs.add(this.slab);
+      this.slab = this.newSlab();
       this.used = 0;
     }
     const out = new Uint8Array(this.slab, this.used, n);

@@ -2,13 +2,15 @@
  * The push/pull message (type 6, streams only): a header, `Nodes` node states and `UserStateLen`
  * raw bytes of delegate state, concatenated with no other framing. Counts and lengths from the
  * header are checked against the hardening limits and the bytes present before any allocation.
- * The short byte fields of decoded node states are shared read-only arrays (bytes-intern.ts).
+ * The short byte fields of decoded node states are shared read-only arrays (bytes-intern.ts), and
+ * a node state equal to the last one of its name is that same read-only object (push-state-cache.ts).
  */
 import { DecodeError } from '../errors.ts';
 import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
 import { MessageType, type PushNodeState, pushNodeStateCodec, pushPullHeaderCodec } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
 import { MsgpackWriter } from './msgpack-writer.ts';
+import { readPushNodeState } from './push-state-cache.ts';
 
 export interface PushPull {
   join: boolean;
@@ -25,22 +27,58 @@ export function encodePushPull(pp: PushPull): Uint8Array {
 }
 
 /**
+ * The node states of a push/pull message as encoded (`PushPullWriter.encodedNodes`): `count`
+ * node states, back to back in `bytes`, to send again while they still describe our members.
+ */
+export interface EncodedNodes {
+  readonly count: number;
+  /** Read-only: a view of the message the node states were first encoded into. */
+  readonly bytes: Uint8Array;
+}
+
+/** No node states to encode: the writer copies `EncodedNodes` instead. */
+const NO_NODES: readonly PushNodeState[] = [];
+
+/**
  * A push/pull message encoded a slice of node states at a time (`write(n)` until it returns
  * true, then `finish()`), so a large state can be encoded over several event-loop turns.
  * `nodes` is read as it is at each `write`: pass an array that does not change meanwhile.
+ * With `encoded` (node states this writer or another encoded before, `encodedNodes()`), those
+ * bytes are copied in instead of encoding `nodes` again: the same message, one copy. `onFinish`
+ * gets the node states of the finished message (`encodedNodes()`), to reuse while valid.
  */
 export class PushPullWriter {
   private readonly w: MsgpackWriter;
   private readonly nodes: readonly PushNodeState[];
   private readonly userState: Uint8Array;
   private written = 0;
+  /** Where the node states start and end in the message (the end once all are written). */
+  private readonly nodesStart: number;
+  private nodesEnd = -1;
+  private readonly count: number;
+  private readonly onFinish: ((nodes: EncodedNodes) => void) | undefined;
 
-  constructor(nodes: readonly PushNodeState[], join: boolean, userState: Uint8Array) {
-    this.nodes = nodes;
+  constructor(
+    nodes: readonly PushNodeState[],
+    join: boolean,
+    userState: Uint8Array,
+    encoded?: EncodedNodes,
+    onFinish?: (nodes: EncodedNodes) => void,
+  ) {
+    this.onFinish = onFinish;
+    this.nodes = encoded === undefined ? nodes : NO_NODES;
     this.userState = userState;
-    this.w = new MsgpackWriter(64 + nodes.length * 112 + userState.length);
+    const count = encoded === undefined ? nodes.length : encoded.count;
+    this.count = count;
+    const size = encoded === undefined ? 64 + nodes.length * 112 : 64 + encoded.bytes.length;
+    this.w = new MsgpackWriter(size + userState.length);
     this.w.byte(MessageType.PushPull);
-    pushPullHeaderCodec.encode(this.w, { nodes: nodes.length, userStateLen: userState.length, join });
+    pushPullHeaderCodec.encode(this.w, { nodes: count, userStateLen: userState.length, join });
+    this.nodesStart = this.w.pos;
+    if (encoded !== undefined) {
+      this.w.raw(encoded.bytes);
+      this.nodesEnd = this.w.pos;
+    }
   }
 
   /** Encodes up to `n` more node states; true when all are encoded. */
@@ -53,13 +91,24 @@ export class PushPullWriter {
   }
 
   /**
+   * The node states of the message (after `finish()`), to pass as `encoded` to a later writer
+   * while the members they describe have not changed (a view of this message: read-only).
+   */
+  encodedNodes(): EncodedNodes {
+    if (this.nodesEnd < 0) throw new Error('PushPullWriter.encodedNodes before every node state was written');
+    return { count: this.count, bytes: this.w.buf.subarray(this.nodesStart, this.nodesEnd) };
+  }
+
+  /**
    * The whole message (after `write` returned true): a view of the writer's buffer, not a copy
-   * (the buffer is this message's alone; a state of thousands of members is sent once).
+   * (the buffer is this message's alone, read-only once finished: `encodedNodes` may be kept).
    */
   finish(): Uint8Array {
     if (this.written !== this.nodes.length)
       throw new Error('PushPullWriter.finish before every node state was written');
+    if (this.nodesEnd < 0) this.nodesEnd = this.w.pos;
     this.w.raw(this.userState);
+    this.onFinish?.(this.encodedNodes());
     return this.w.bytes();
   }
 }
@@ -118,7 +167,7 @@ export class PushPullReader {
     // (bytes-intern.ts): a known member's are the arrays we hold, a new member keeps them as is.
     r.internBytes = true;
     try {
-      for (let i = this.decoded; i < end; i++) nodes[i] = pushNodeStateCodec.decode(r);
+      for (let i = this.decoded; i < end; i++) nodes[i] = readPushNodeState(r);
     } finally {
       r.internBytes = false;
     }

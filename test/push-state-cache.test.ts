@@ -1,0 +1,134 @@
+/**
+ * Push/pull node states received again unchanged come back as the object decoded the last time
+ * (push-state-cache.ts), and anything else still goes through the generic decoder: changed
+ * fields, other encodings, cut-short input. Also our reply: the encoded member list is sent
+ * again while the member table has not changed, and re-encoded once it has.
+ */
+import { describe, expect, it } from 'vitest';
+import { profileConfig } from '../src/core/config.ts';
+import { silentLogger } from '../src/core/core-io.ts';
+import { MemberlistCore } from '../src/core/core.ts';
+import { DecodeError } from '../src/errors.ts';
+import { ipFromString } from '../src/net/ip.ts';
+import { NodeStateCode, type PushNodeState } from '../src/wire/messages.ts';
+import { decodePushPull, encodePushPull } from '../src/wire/push-pull.ts';
+import { decodeStreamMessage } from '../src/wire/stream.ts';
+import { NO_SECURITY } from '../src/wire/wire-security.ts';
+
+const enc = new TextEncoder();
+
+function node(i: number, over: Partial<PushNodeState> = {}): PushNodeState {
+  return {
+    name: `cache-test-${i}`,
+    addr: new Uint8Array([10, 9, i >> 8, i & 255]),
+    port: 7946,
+    meta: enc.encode(`id=${i}`),
+    incarnation: 3,
+    state: NodeStateCode.Alive,
+    vsn: new Uint8Array([1, 5, 2, 0, 0, 0]),
+    ...over,
+  };
+}
+
+const state = (nodes: PushNodeState[]): Uint8Array =>
+  encodePushPull({ join: false, nodes, userState: new Uint8Array(0) });
+
+describe('push-state-cache', () => {
+  it('returns the same object for a node state received again, equal to a fresh decode', () => {
+    const nodes = [node(1), node(2, { meta: null }), node(3, { meta: new Uint8Array(0), vsn: null })];
+    const msg = state(nodes);
+    const a = decodePushPull(msg).nodes;
+    const b = decodePushPull(msg).nodes;
+    for (let i = 0; i < nodes.length; i++) expect(b[i]).toBe(a[i]);
+    expect(b).toEqual(nodes);
+  });
+
+  it('decodes a changed field anew, and then returns that', () => {
+    decodePushPull(state([node(10)]));
+    const changes: Partial<PushNodeState>[] = [
+      { incarnation: 4 },
+      { incarnation: 70_000 },
+      { port: 7947 },
+      { state: NodeStateCode.Suspect },
+      { addr: new Uint8Array([10, 9, 0, 11]) },
+      { meta: enc.encode('id=x') },
+      { meta: null },
+      { vsn: new Uint8Array([1, 5, 3, 0, 0, 0]) },
+    ];
+    let prev = decodePushPull(state([node(10)])).nodes[0];
+    for (const change of changes) {
+      const msg = state([node(10, change)]);
+      const got = decodePushPull(msg).nodes[0];
+      expect(got).not.toBe(prev);
+      expect(got).toEqual(node(10, change));
+      expect(decodePushPull(msg).nodes[0]).toBe(got);
+      prev = got;
+    }
+  });
+
+  it('still refuses a cut-short state whose node states were cached', () => {
+    const msg = state([node(20), node(21)]);
+    decodePushPull(msg);
+    for (let cut = 1; cut < msg.length; cut++) {
+      let err: unknown;
+      try {
+        decodePushPull(msg.subarray(0, cut));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DecodeError);
+    }
+  });
+});
+
+describe('push/pull reply', () => {
+  function quietCore(): MemberlistCore {
+    const config = profileConfig('lan', {
+      name: 'reply-cache',
+      bindAddr: '127.0.0.1',
+      bindPort: 7946,
+      probeInterval: 0,
+      gossipInterval: 0,
+      pushPullInterval: 0,
+    });
+    const core = new MemberlistCore({
+      config,
+      advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
+      io: {
+        now: () => 0,
+        random: Math.random,
+        log: silentLogger,
+        sendPacket: () => {},
+        stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
+      },
+    });
+    core.start();
+    return core;
+  }
+
+  const reply = (core: MemberlistCore, nodes: PushNodeState[]): Uint8Array => {
+    const { message } = decodeStreamMessage(state(nodes), NO_SECURITY, NO_SECURITY.label);
+    const out = core.handleStream('10.9.0.1:7946', message);
+    if (out === undefined) throw new Error('no reply');
+    return out.slice();
+  };
+
+  it('sends the same bytes while nothing changed, and the change once something did', () => {
+    const core = quietCore();
+    const nodes = [node(30), node(31), node(32)];
+    reply(core, nodes); // learns them
+    const first = reply(core, nodes);
+    const names = (m: Uint8Array) =>
+      decodePushPull(m)
+        .nodes.map((n) => `${n.name}/${n.incarnation}`)
+        .sort();
+    expect(names(first)).toEqual(['cache-test-30/3', 'cache-test-31/3', 'cache-test-32/3', 'reply-cache/1']);
+    const again = reply(core, [node(30, { incarnation: 9 })]); // our state before this merge
+    expect(again).toEqual(first);
+    const after = reply(core, nodes);
+    expect(after).not.toEqual(first);
+    expect(names(after)).toContain('cache-test-30/9');
+    expect(reply(core, nodes)).toEqual(after);
+    core.shutdown();
+  });
+});
