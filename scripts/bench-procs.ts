@@ -5,7 +5,7 @@
  * reads a process's CPU time and RSS from /proc.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -157,8 +157,25 @@ export async function stopAll(children: readonly JsonChild[]): Promise<void> {
 
 let clockTicks: number | undefined;
 
-/** User + system CPU seconds a process has used so far (/proc/<pid>/stat). */
+/**
+ * CPU seconds a process has used so far: the on-CPU nanoseconds of each of its threads
+ * (/proc/<pid>/task/<tid>/schedstat, first field), summed — nanosecond resolution, where
+ * utime + stime in /proc/<pid>/stat count 10 ms ticks and read 0 for an idle Go node over a
+ * short (--quick) window. Falls back to utime + stime where schedstat is missing. Threads that
+ * exited are not counted; a node's threads live as long as it does.
+ */
 export function cpuSeconds(pid: number): number {
+  if (existsSync('/proc/self/schedstat')) {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread exited while we listed them
+      }
+    }
+    return ns / 1e9;
+  }
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may contain spaces.
