@@ -113,3 +113,102 @@ describe('BroadcastQueue', () => {
     expect(doneB).toEqual(doneA);
   });
 });
+
+describe('queueNamedSource', () => {
+  it('encodes a message from its source when sent, ordered and replaced as a held one', () => {
+    const encodeSource = (s: object) => te.encode((s as { text: string }).text);
+    const q = new BroadcastQueue(() => 10, 3, encodeSource);
+    q.queueNamedSource('a', 3, { text: 'aaa' });
+    q.queueNamed('b', te.encode('bbbbb'));
+    q.queueNamedSource('c', 4, { text: 'cccc' });
+    q.queueNamedSource('b', 2, { text: 'BB' }); // replaces the held "bbbbb"
+    expect(q.length).toBe(3);
+    expect(texts(q.getBroadcasts(0, 100))).toEqual(['cccc', 'aaa', 'BB']);
+    expect(texts(q.getBroadcasts(0, 3))).toEqual(['aaa']); // by the queued length
+  });
+});
+
+describe('alive broadcasts of members learned by push/pull', () => {
+  it('are the bytes of each member alive message as received, whatever its fields', async () => {
+    const { profileConfig } = await import('../src/core/config.ts');
+    const { silentLogger } = await import('../src/core/core-io.ts');
+    const { MemberlistCore } = await import('../src/core/core.ts');
+    const { ipFromString } = await import('../src/net/ip.ts');
+    const { encodeMessage } = await import('../src/wire/codec.ts');
+    const { MessageType, NodeStateCode } = await import('../src/wire/messages.ts');
+    const { encodePushPull } = await import('../src/wire/push-pull.ts');
+    const { decodeStreamMessage } = await import('../src/wire/stream.ts');
+    const { NO_SECURITY } = await import('../src/wire/wire-security.ts');
+    const config = profileConfig('lan', {
+      name: 'bq-self',
+      bindAddr: '127.0.0.1',
+      bindPort: 7946,
+      probeInterval: 0,
+      gossipInterval: 0,
+      pushPullInterval: 0,
+    });
+    const core = new MemberlistCore({
+      config,
+      advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
+      io: {
+        now: () => 0,
+        random: Math.random,
+        log: silentLogger,
+        sendPacket: () => {},
+        stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
+      },
+    });
+    core.start();
+    const vsn = new Uint8Array([1, 5, 2, 0, 0, 0]);
+    const base = { port: 7946, incarnation: 3, state: NodeStateCode.Alive, vsn };
+    const nodes = [
+      { ...base, name: 'm-plain', addr: new Uint8Array([10, 1, 0, 1]), meta: te.encode('id=1') },
+      { ...base, name: 'm-nil-meta', addr: new Uint8Array([10, 1, 0, 2]), meta: null },
+      { ...base, name: 'm-empty-meta', addr: new Uint8Array([10, 1, 0, 3]), meta: new Uint8Array(0) },
+      {
+        ...base,
+        name: 'm-long-vsn',
+        addr: new Uint8Array([10, 1, 0, 4]),
+        meta: null,
+        vsn: new Uint8Array([1, 5, 2, 0, 0, 0, 9, 9]),
+      },
+      { ...base, name: 'm-ipv6', addr: new Uint8Array(16).fill(7), meta: te.encode('x'), incarnation: 4000000000 },
+    ];
+    const push = (ns: typeof nodes): void => {
+      const msg = encodePushPull({ join: false, nodes: ns, userState: new Uint8Array(0) });
+      const { message } = decodeStreamMessage(msg, NO_SECURITY, NO_SECURITY.label);
+      core.handleStream('10.1.0.9:7946', message);
+    };
+    push(nodes);
+    // A newer incarnation and other metadata for one of them: its alive is queued again.
+    const updated = { ...nodes[0], incarnation: 9, meta: te.encode('id=1,new') };
+    push([updated]);
+    const expected = [...nodes.slice(1), updated].map((n) =>
+      encodeMessage(MessageType.Alive, {
+        incarnation: n.incarnation,
+        node: n.name,
+        addr: n.addr,
+        port: n.port,
+        meta: n.meta,
+        vsn: n.vsn,
+      }),
+    );
+    const queue = (core as unknown as { state: { broadcasts: BroadcastQueue } }).state.broadcasts;
+    const sent = queue.getBroadcasts(0, 1 << 20).map((b) => b.slice());
+    const sortKey = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    expect(
+      sent
+        .map(sortKey)
+        .filter((h) => !h.includes(Buffer.from('bq-self').toString('hex')))
+        .sort(),
+    ).toEqual(expected.map(sortKey).sort());
+    // Sent again (the transmit limit is above 2): the same bytes.
+    expect(
+      queue
+        .getBroadcasts(0, 1 << 20)
+        .map(sortKey)
+        .sort(),
+    ).toEqual(sent.map(sortKey).sort());
+    core.shutdown();
+  });
+});

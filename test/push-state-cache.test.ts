@@ -1,6 +1,7 @@
 /**
- * Push/pull node states received again unchanged come back as the object decoded the last time
- * (push-state-cache.ts), and anything else still goes through the generic decoder: changed
+ * Push/pull node states received again unchanged come back with the values decoded the last time
+ * and their bytes where they are already held (push-state-cache.ts), and anything else still
+ * goes through the generic decoder: changed
  * fields, other encodings, cut-short input. Also our reply: the encoded member list is sent
  * again while the member table has not changed, and re-encoded once it has.
  */
@@ -8,10 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { profileConfig } from '../src/core/config.ts';
 import { silentLogger } from '../src/core/core-io.ts';
 import { MemberlistCore } from '../src/core/core.ts';
+import { NodeState } from '../src/core/node-state.ts';
 import { DecodeError } from '../src/errors.ts';
 import { ipFromString } from '../src/net/ip.ts';
 import { NodeStateCode, type PushNodeState } from '../src/wire/messages.ts';
 import { decodePushPull, encodePushPull } from '../src/wire/push-pull.ts';
+import { adoptPushState } from '../src/wire/push-state-cache.ts';
 import { decodeStreamMessage } from '../src/wire/stream.ts';
 import { NO_SECURITY } from '../src/wire/wire-security.ts';
 
@@ -30,21 +33,60 @@ function node(i: number, over: Partial<PushNodeState> = {}): PushNodeState {
   };
 }
 
+/** Whether two byte fields are the same bytes in memory (or both nil, or both empty). */
+const sameHeld = (x: Uint8Array | null, y: Uint8Array | null): boolean =>
+  x === null || y === null
+    ? x === y
+    : x.length === y.length && (x.length === 0 || (x.buffer === y.buffer && x.byteOffset === y.byteOffset));
+
 const state = (nodes: PushNodeState[]): Uint8Array =>
   encodePushPull({ join: false, nodes, userState: new Uint8Array(0) });
 
+/** Member records for `nodes`, held by the cache as a core's merge leaves them (adoptPushState). */
+function seed(nodes: PushNodeState[]): NodeState[] {
+  return nodes.map((n) => {
+    const vsn = n.vsn ?? new Uint8Array(6);
+    const rec = new NodeState(
+      n.name,
+      n.addr ?? new Uint8Array(0),
+      n.port,
+      n.meta,
+      n.incarnation,
+      n.state as NodeStateCode,
+      0,
+      vsn,
+    );
+    adoptPushState(rec);
+    return rec;
+  });
+}
+
 describe('push-state-cache', () => {
-  it('returns the same object for a node state received again, equal to a fresh decode', () => {
-    const nodes = [node(1), node(2, { meta: null }), node(3, { meta: new Uint8Array(0), vsn: null })];
+  it('returns a node state equal to its member record with the bytes as held, equal to a fresh decode', () => {
+    const nodes = [node(1), node(2, { meta: null }), node(3, { meta: new Uint8Array(0) })];
     const msg = state(nodes);
+    const fresh = decodePushPull(msg).nodes; // nothing cached for these names yet
+    expect(fresh).toEqual(nodes);
+    const records = seed(nodes);
     const a = decodePushPull(msg).nodes;
     const b = decodePushPull(msg).nodes;
-    for (let i = 0; i < nodes.length; i++) expect(b[i]).toBe(a[i]);
+    for (let i = 0; i < nodes.length; i++) {
+      expect(a[i].vsn).toBe(records[i].vsn); // from the record, not decoded
+      expect(sameHeld(a[i].addr, records[i].addr)).toBe(true);
+      expect(sameHeld(b[i].addr, a[i].addr)).toBe(true);
+      expect(sameHeld(b[i].meta, a[i].meta)).toBe(true);
+    }
+    expect(a).toEqual(nodes);
     expect(b).toEqual(nodes);
+    // A record that has changed since only matches its new values.
+    records[0].incarnation = 9;
+    const c = decodePushPull(msg).nodes[0];
+    expect(c.vsn).not.toBe(records[0].vsn);
+    expect(c).toEqual(nodes[0]);
   });
 
   it('decodes a changed field anew, and then returns that', () => {
-    decodePushPull(state([node(10)]));
+    seed([node(10)]);
     const changes: Partial<PushNodeState>[] = [
       { incarnation: 4 },
       { incarnation: 70_000 },
@@ -59,16 +101,20 @@ describe('push-state-cache', () => {
     for (const change of changes) {
       const msg = state([node(10, change)]);
       const got = decodePushPull(msg).nodes[0];
-      expect(got).not.toBe(prev);
+      expect(got).not.toEqual(prev);
       expect(got).toEqual(node(10, change));
-      expect(decodePushPull(msg).nodes[0]).toBe(got);
+      const again = decodePushPull(msg).nodes[0];
+      expect(again).toEqual(got);
+      expect(sameHeld(again.addr, got.addr) && sameHeld(again.meta, got.meta)).toBe(true);
+      expect(decodePushPull(msg).nodes[0].vsn).toBe(again.vsn); // both from the cached entry
       prev = got;
     }
   });
 
   it('still refuses a cut-short state whose node states were cached', () => {
     const msg = state([node(20), node(21)]);
-    decodePushPull(msg);
+    seed([node(20), node(21)]);
+    expect(decodePushPull(msg).nodes[0].vsn).toBe(decodePushPull(msg).nodes[0].vsn); // cached
     for (let cut = 1; cut < msg.length; cut++) {
       let err: unknown;
       try {

@@ -106,7 +106,7 @@ describe('a cluster that starts converged', () => {
     t.reset(100_000, 15_000);
     expect(t.get('n4')).toBeUndefined();
     expect(t.size).toBe(19);
-    t.add({ ...base.entries[4] });
+    t.add(base.entries[4].copy());
     expect(t.get('n4')?.state).toBe(NodeStateCode.Alive);
     expect(t.size).toBe(20);
   });

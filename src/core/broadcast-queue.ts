@@ -7,7 +7,10 @@
  * Memberlist queues one alive message per member it learns, so a queue may hold tens of
  * thousands of items for as long as they take to disseminate: an item is one object holding
  * the message as (buffer, offset, length) — a view is made when the message is sent — and, for
- * `queueNamed` (memberlist's own messages), no Broadcast object.
+ * `queueNamed` (memberlist's own messages), no Broadcast object. A message that can be encoded
+ * again from an object that outlives it unchanged (`queueNamedSource`: an alive message from the
+ * member record it describes) is not held at all: the queue keeps the object and its encoded
+ * length, and the queue's `SourceEncoder` makes the bytes each time the message is sent.
  */
 import { retransmitLimit } from './timing.ts';
 
@@ -24,13 +27,22 @@ export interface Broadcast {
   finished?(): void;
 }
 
+/**
+ * Encodes the message of a `queueNamedSource` item from its source, each time it is sent: the
+ * same bytes (and length) every time, as long as the source does not change while it is queued.
+ */
+export type SourceEncoder = (source: object) => Uint8Array;
+
 interface Item {
   transmits: number;
   readonly length: number;
   id: number;
   readonly name: string | undefined;
-  /** The message bytes: `length` bytes at `offset` of `buffer`. */
-  readonly buffer: ArrayBufferLike;
+  /**
+   * The message bytes: `length` bytes at `offset` of `buffer`; or, when `offset` is -1, the
+   * source to encode them from (`queueNamedSource`).
+   */
+  readonly buffer: ArrayBufferLike | object;
   readonly offset: number;
   /** For `queueNamed` items: called when the item leaves the queue. */
   readonly finished: (() => void) | undefined;
@@ -47,21 +59,14 @@ function finish(item: Item): void {
 function makeItem(
   id: number,
   transmits: number,
-  message: Uint8Array,
+  length: number,
   name: string | undefined,
+  buffer: ArrayBufferLike | object,
+  offset: number,
   finished: (() => void) | undefined,
   b: Broadcast | undefined,
 ): Item {
-  return {
-    transmits,
-    length: message.length,
-    id,
-    name,
-    buffer: message.buffer,
-    offset: message.byteOffset,
-    finished,
-    b,
-  };
+  return { transmits, length, id, name, buffer, offset, finished, b };
 }
 
 /**
@@ -98,10 +103,13 @@ export class BroadcastQueue {
    */
   private readonly numNodes: () => number;
   public retransmitMult: number;
+  private readonly encodeSource: SourceEncoder | undefined;
 
-  constructor(numNodes: () => number, retransmitMult: number) {
+  /** `encodeSource`: how `queueNamedSource` items are encoded when sent. */
+  constructor(numNodes: () => number, retransmitMult: number, encodeSource?: SourceEncoder) {
     this.numNodes = numNodes;
     this.retransmitMult = retransmitMult;
+    this.encodeSource = encodeSource;
   }
 
   get length(): number {
@@ -127,7 +135,8 @@ export class BroadcastQueue {
         this.remove(cur);
       }
     }
-    this.insert(makeItem(id, initialTransmits, b.message, name, undefined, b));
+    const m = b.message;
+    this.insert(makeItem(id, initialTransmits, m.length, name, m.buffer, m.byteOffset, undefined, b));
   }
 
   /**
@@ -137,7 +146,21 @@ export class BroadcastQueue {
   queueNamed(name: string, message: Uint8Array, finished?: () => void, initialTransmits = 0): void {
     const id = this.nextId();
     this.replace(name);
-    this.insert(makeItem(id, initialTransmits, message, name, finished, undefined));
+    const m = message;
+    this.insert(makeItem(id, initialTransmits, m.length, name, m.buffer, m.byteOffset, finished, undefined));
+  }
+
+  /**
+   * `queueNamed` for a message of `length` bytes that the queue's `SourceEncoder` makes from
+   * `source` when it is sent. The caller guarantees that `source` does not change, as far as
+   * the message goes, while the message is queued (anything that changes it first queues
+   * another message of the same name, which replaces this one).
+   */
+  queueNamedSource(name: string, length: number, source: object, finished?: () => void): void {
+    if (this.encodeSource === undefined) throw new Error('BroadcastQueue.queueNamedSource without a SourceEncoder');
+    const id = this.nextId();
+    this.replace(name);
+    this.insert(makeItem(id, 0, length, name, source, -1, finished, undefined));
   }
 
   /** Finishes and drops the queued broadcast named `name`, if any. */
@@ -179,7 +202,7 @@ export class BroadcastQueue {
       this.size--;
       if (item.name !== undefined) this.byName.delete(item.name);
       used += overhead + item.length;
-      out.push(item.b !== undefined ? item.b.message : new Uint8Array(item.buffer, item.offset, item.length));
+      out.push(this.messageOf(item));
       if (item.transmits + 1 >= transmitLimit) {
         finish(item);
       } else {
@@ -190,6 +213,13 @@ export class BroadcastQueue {
     for (const item of reinsert) this.insert(item);
     if (this.size === 0) this.idGen = 0;
     return out;
+  }
+
+  /** The bytes of `item`'s message. */
+  private messageOf(item: Item): Uint8Array {
+    if (item.b !== undefined) return item.b.message;
+    if (item.offset >= 0) return new Uint8Array(item.buffer as ArrayBufferLike, item.offset, item.length);
+    return (this.encodeSource as SourceEncoder)(item.buffer);
   }
 
   /** Drops the most-sent (then smallest, oldest) broadcasts until at most `maxRetain` remain. */

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { NodeStateCode } from '../wire/messages.ts';
 import type { ProtocolConfig } from './config.ts';
-import type { NodeState } from './node-state.ts';
+import { NodeState } from './node-state.ts';
 
 export interface BaselineMember {
   readonly name: string;
@@ -35,16 +35,7 @@ export class MemberBaseline {
       if (isIP(m.name) !== 0) ipNamed++;
       if (index.has(m.name)) throw new Error(`duplicate member ${m.name} in baseline`);
       index.set(m.name, entries.length);
-      entries.push({
-        name: m.name,
-        addr: m.addr,
-        port: m.port,
-        meta: m.meta,
-        incarnation: m.incarnation,
-        state: NodeStateCode.Alive,
-        stateChange: 0,
-        vsn: m.vsn,
-      });
+      entries.push(new NodeState(m.name, m.addr, m.port, m.meta, m.incarnation, NodeStateCode.Alive, 0, m.vsn));
     }
     this.entries = entries;
     this.index = index;

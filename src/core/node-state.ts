@@ -4,7 +4,10 @@
  * Also the public, read-only snapshot (`Node`) handed to users and delegates.
  */
 import { ipToString, joinHostPort } from '../net/ip.ts';
+import { heldBuf, heldAt, heldEquals, hold, viewOf } from '../wire/byte-ref.ts';
 import { NodeStateCode } from '../wire/messages.ts';
+
+const EMPTY = new Uint8Array(0);
 
 export type NodeStatus = 'alive' | 'suspect' | 'dead' | 'left';
 
@@ -14,17 +17,115 @@ export function statusName(code: number): NodeStatus {
   return STATUS_NAMES[code] ?? 'dead';
 }
 
-export interface NodeState {
+/**
+ * The record of one member. Its address and metadata are held as (buffer, start, length) in
+ * shared slabs (byte-ref.ts), not as arrays of their own: `addr` and `meta` make a view when
+ * read (read-only, as all held bytes) and keep a copy of what they are given — unless it is in
+ * a kept slab already, as decoded push/pull fields are, which is then shared, not copied.
+ */
+export class NodeState {
   readonly name: string;
-  addr: Uint8Array;
   port: number;
-  meta: Uint8Array | null;
   incarnation: number;
   state: NodeStateCode;
   /** When `state` last changed (ms on the core clock). */
   stateChange: number;
   /** [pmin, pmax, pcur, dmin, dmax, dcur] */
   vsn: Uint8Array;
+  /**
+   * The address: `addrLen` bytes at `addrAt` of `addrBuf` (read-only outside this class, as is
+   * the metadata: set `addr` and `meta`). Also what push-state-cache.ts compares a received
+   * node state with (`HeldNodeState`).
+   */
+  addrBuf: Uint8Array = EMPTY;
+  addrAt = 0;
+  addrLen = 0;
+  /** The metadata, likewise; `metaBuf` null for nil metadata. */
+  metaBuf: Uint8Array | null = null;
+  metaAt = 0;
+  metaLen = 0;
+
+  constructor(
+    name: string,
+    addr: Uint8Array,
+    port: number,
+    meta: Uint8Array | null,
+    incarnation: number,
+    state: NodeStateCode,
+    stateChange: number,
+    vsn: Uint8Array,
+  ) {
+    this.name = name;
+    this.port = port;
+    this.incarnation = incarnation;
+    this.state = state;
+    this.stateChange = stateChange;
+    this.vsn = vsn;
+    this.addr = addr;
+    this.meta = meta;
+  }
+
+  /** The address bytes exactly as advertised (read-only). */
+  get addr(): Uint8Array {
+    return viewOf(this.addrBuf, this.addrAt, this.addrLen);
+  }
+
+  set addr(b: Uint8Array) {
+    hold(b);
+    this.addrBuf = heldBuf;
+    this.addrAt = heldAt;
+    this.addrLen = b.length;
+  }
+
+  /** The metadata (read-only), or null for nil. */
+  get meta(): Uint8Array | null {
+    const buf = this.metaBuf;
+    return buf === null ? null : viewOf(buf, this.metaAt, this.metaLen);
+  }
+
+  set meta(b: Uint8Array | null) {
+    if (b === null) {
+      this.metaBuf = null;
+      this.metaAt = 0;
+      this.metaLen = 0;
+      return;
+    }
+    hold(b);
+    this.metaBuf = heldBuf;
+    this.metaAt = heldAt;
+    this.metaLen = b.length;
+  }
+
+  /** Whether the address is `b`'s bytes, without making a view. */
+  addrEquals(b: Uint8Array | null): boolean {
+    return heldEquals(this.addrBuf, this.addrAt, this.addrLen, b ?? EMPTY);
+  }
+
+  /** Whether the metadata is `b`'s bytes (nil and empty alike, as `bytesEqual`), without a view. */
+  metaEquals(b: Uint8Array | null): boolean {
+    return heldEquals(this.metaBuf ?? EMPTY, this.metaAt, this.metaLen, b ?? EMPTY);
+  }
+
+  /** A copy to change (`OverlayMemberTable.own`: the original is shared). */
+  copy(): NodeState {
+    const n = new NodeState(
+      this.name,
+      EMPTY,
+      this.port,
+      null,
+      this.incarnation,
+      this.state,
+      this.stateChange,
+      this.vsn,
+    );
+    n.addrBuf = this.addrBuf;
+    n.addrAt = this.addrAt;
+    n.addrLen = this.addrLen;
+    n.metaBuf = this.metaBuf;
+    n.metaAt = this.metaAt;
+    n.metaLen = this.metaLen;
+    return n;
+  }
 }
 
 /** A member as users and delegates see it (Go's Node plus incarnation). */

@@ -101,7 +101,7 @@ export class OverlayMemberTable implements Members {
   own(node: NodeState): NodeState {
     const id = this.base.index.get(node.name);
     if (id === undefined || this.baseEntries[id] !== node) return node;
-    const copy: NodeState = { ...node };
+    const copy = node.copy();
     this.setOver(id, copy);
     return copy;
   }

@@ -96,7 +96,7 @@ export class Prober {
     const { config, io, awareness, timers } = this.ctx;
     // Like Go, probe a copy: an alive or suspicion arriving meanwhile must not change whom we
     // accuse with which incarnation.
-    const node: NodeState = { ...live };
+    const node = live.copy();
     const probeInterval = awareness.scaleTimeout(config.probeInterval);
     const seqNo = this.acks.nextSeqNo();
     const sent = io.now();

@@ -6,8 +6,9 @@
  */
 import { type Cidr, ipAllowed } from '../net/cidr.ts';
 import { ipToString } from '../net/ip.ts';
-import { encodeMessage } from '../wire/codec.ts';
-import { isKept, keepBytes } from '../wire/pool.ts';
+import { encodeMessage, encodedLength } from '../wire/codec.ts';
+import { keepBytes } from '../wire/pool.ts';
+import { adoptPushState } from '../wire/push-state-cache.ts';
 import {
   type Alive,
   type Dead,
@@ -22,22 +23,12 @@ import type { ProtocolConfig } from './config.ts';
 import type { CoreIO } from './core-io.ts';
 import type { Delegates } from './delegates.ts';
 import { MemberTable, type Members } from './member-table.ts';
-import { type Node, type NodeState, isDeadOrLeft, makeNode, toNode } from './node-state.ts';
+import { type Node, NodeState, isDeadOrLeft, makeNode, toNode } from './node-state.ts';
 import { Suspicion } from './suspicion.ts';
 import type { TimerHandle, TimerQueue } from './timer-queue.ts';
 import { suspicionTimeout } from './timing.ts';
 
 const EMPTY = new Uint8Array(0);
-
-/**
- * A copy of bytes to keep in the member table: decoded byte fields are views into the datagram
- * or stream they came from, which must not stay alive for as long as the member does. (Not
- * `b.slice()`: on a Buffer — what sockets deliver — that is a view, not a copy.) Bytes that are
- * already a kept copy — push/pull fields, interned by the decoder — are kept as they are, shared.
- */
-function own(b: Uint8Array | null): Uint8Array {
-  return b === null || b.length === 0 ? EMPTY : isKept(b) ? b : keepBytes(b);
-}
 
 const ZERO_VSN = new Uint8Array(6);
 /** The distinct version byte strings members hold: nearly every member has the same one. */
@@ -114,7 +105,7 @@ export class MemberState {
   constructor(ctx: StateContext, table?: Members) {
     this.ctx = ctx;
     this.table = table ?? new MemberTable(ctx.io.random);
-    this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult);
+    this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult, encodeAliveOf);
   }
 
   private get now(): number {
@@ -198,19 +189,19 @@ export class MemberState {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected node: address not allowed');
         return;
       }
-      state = {
-        name: a.node,
-        addr: own(a.addr),
-        port: a.port,
-        meta: a.meta === null ? null : own(a.meta),
-        incarnation: 0,
-        state: NodeStateCode.Dead,
-        stateChange: Number.NEGATIVE_INFINITY,
-        vsn: ownVsn(vsn),
-      };
+      state = new NodeState(
+        a.node,
+        a.addr ?? EMPTY,
+        a.port,
+        a.meta,
+        0,
+        NodeStateCode.Dead,
+        Number.NEGATIVE_INFINITY,
+        ownVsn(vsn),
+      );
       this.table.add(state);
       created = true;
-    } else if (!bytesEqual(state.addr, a.addr) || state.port !== a.port) {
+    } else if (!state.addrEquals(a.addr) || state.port !== a.port) {
       if (!ipAllowed(this.ctx.cidrs, a.addr)) {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected address update: address not allowed');
         return;
@@ -238,16 +229,21 @@ export class MemberState {
     const oldState = state.state;
     const oldMeta = state.meta;
     if (!bootstrap && isLocal) {
-      if (a.incarnation === state.incarnation && bytesEqual(a.meta, state.meta) && bytesEqual(vsn, state.vsn)) return;
+      if (a.incarnation === state.incarnation && state.metaEquals(a.meta) && bytesEqual(vsn, state.vsn)) return;
       this.refute(state, a.incarnation);
       io.log.warn({ node: a.node }, 'refuting an alive message');
     } else {
-      this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts?.notify);
+      // Another member's alive is re-encoded from its record when sent (see encodeAliveOf)
+      // when the record will hold exactly the message's fields: a non-nil address and six
+      // version bytes (a shorter or longer Vsn is kept as six bytes).
+      // The record queued is the one changed below (`own` may give a copy to change).
+      const fromRecord = !isLocal && a.addr !== null && vsn.length === 6;
+      if (!fromRecord) this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts?.notify);
       state = this.table.own(state);
       if (!created) {
         if (vsn.length >= 6) state.vsn = ownVsn(vsn);
-        state.meta = a.meta === null ? null : own(a.meta);
-        state.addr = own(a.addr);
+        state.meta = a.meta;
+        state.addr = a.addr ?? EMPTY;
         state.port = a.port;
       }
       state.incarnation = a.incarnation;
@@ -255,11 +251,13 @@ export class MemberState {
         state.state = NodeStateCode.Alive;
         state.stateChange = this.now;
       }
+      if (fromRecord)
+        this.broadcasts.queueNamedSource(a.node, encodedLength(MessageType.Alive, a), state, opts?.notify);
     }
     const events = delegates.events;
     if (events !== undefined) {
       if (oldState === NodeStateCode.Dead || oldState === NodeStateCode.Left) events.notifyJoin?.(toNode(state));
-      else if (!bytesEqual(oldMeta, state.meta)) events.notifyUpdate?.(toNode(state));
+      else if (!state.metaEquals(oldMeta)) events.notifyUpdate?.(toNode(state));
     }
   }
 
@@ -274,7 +272,7 @@ export class MemberState {
     if (state === undefined || r.incarnation > state.incarnation || state.port !== r.port) return false;
     const vsn = r.vsn;
     if (vsn !== null && vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) return false;
-    return bytesEqual(state.addr, r.addr);
+    return state.addrEquals(r.addr);
   }
 
   /** Applies a suspect message (Go's suspectNode). */
@@ -461,7 +459,7 @@ export class MemberState {
     for (let i = from; i < to; i++) {
       const r = remote[i];
       switch (r.state) {
-        case NodeStateCode.Alive:
+        case NodeStateCode.Alive: {
           if (this.aliveIsStale(r)) break;
           this.aliveNode({
             incarnation: r.incarnation,
@@ -471,7 +469,12 @@ export class MemberState {
             meta: r.meta,
             vsn: r.vsn,
           });
+          // The push/pull decoder's cache compares the next state of this member with its
+          // record rather than keeping a copy of the same values (push-state-cache.ts).
+          const record = this.table.get(r.name);
+          if (record !== undefined) adoptPushState(record);
           break;
+        }
         case NodeStateCode.Left:
           this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });
           break;
@@ -507,6 +510,24 @@ interface LocalVersionRanges {
   maxP: number;
   minD: number;
   maxD: number;
+}
+
+/**
+ * The alive message about a member other than us, from its record: the bytes its queued alive
+ * broadcast had when it was queued (`queueNamedSource` in aliveNode) — a record's incarnation,
+ * address, port, metadata and version bytes change only in aliveNode, suspectNode and deadNode,
+ * each of which first queues a message of that name, replacing the queued alive.
+ */
+function encodeAliveOf(source: object): Uint8Array {
+  const n = source as NodeState;
+  return encodeMessage(MessageType.Alive, {
+    incarnation: n.incarnation,
+    node: n.name,
+    addr: n.addr,
+    port: n.port,
+    meta: n.meta,
+    vsn: n.vsn,
+  });
 }
 
 function aliveAsNode(a: Alive): Node {

@@ -1,10 +1,12 @@
 /**
  * Short byte fields of push/pull node states (address, metadata, version bytes) through a bounded
- * cache, as string-intern.ts does for names: the same bytes read again — every known member of
- * every push/pull — come back as the array we already hold instead of a new view, and a member
- * keeps that array (pool.ts `isKept`: no second copy). Arrays handed out are copies in the kept
- * slabs of pool.ts, never views into the input, and shared by every holder of equal bytes, so
- * they are read-only: nothing may write into them.
+ * cache, as string-intern.ts does for names: the same bytes read again come back in the kept
+ * slab where we already hold them instead of being copied again, and a member keeps them there
+ * (pool.ts `isKept`: no second copy; byte-ref.ts: held as slab and offset). Arrays handed out are
+ * views of copies in the kept slabs of pool.ts, never of the input, and share their bytes with
+ * every holder of equal bytes, so they are read-only: nothing may write into them. The cache
+ * holds each value as (slab, offset, length), not as an array: a view object is larger than the
+ * bytes it shows, so each lookup makes a view that the caller keeps or drops.
  *
  * The cache is set-associative: an FNV-1a hash of the bytes picks a set of WAYS slots; the hashes
  * of a set sit together in a typed array, so only a slot with the same hash has its array read
@@ -19,7 +21,7 @@
  * flood of distinct values; arrays members hold are theirs, as any member data). Node states
  * received again unchanged do not come here at all (push-state-cache.ts).
  */
-import { keepShared } from './pool.ts';
+import { keepShared, slabOf } from './pool.ts';
 
 /** Longest byte field that goes through the cache. */
 export const INTERN_BYTES_MAX = 64;
@@ -34,8 +36,11 @@ const FNV_PRIME = 0x01000193;
 
 const EMPTY = new Uint8Array(0);
 
+/** Per slot: the whole kept slab its bytes are in (pool.ts `slabOf`), their offset and length. */
 let slots: (Uint8Array | undefined)[] = new Array(MIN_SLOTS).fill(undefined);
-/** The hash of each slot's array. */
+let offsets = new Int32Array(MIN_SLOTS);
+let lengths = new Uint8Array(MIN_SLOTS);
+/** The hash of each slot's bytes. */
 let hashes = new Int32Array(MIN_SLOTS);
 /** Per set: the way the next replacement takes. */
 let victims = new Uint8Array(MIN_SLOTS / WAYS);
@@ -65,32 +70,39 @@ export function internBytes(b: Uint8Array, start: number, len: number): Uint8Arr
       if (free < 0) free = s;
       continue;
     }
-    if (hashes[s] !== h || held.length !== len) continue;
+    if (hashes[s] !== h || lengths[s] !== len) continue;
+    const at = offsets[s];
     let i = 0;
-    while (i < len && held[i] === b[start + i]) i++;
-    if (i === len) return held;
+    while (i < len && held[at + i] === b[start + i]) i++;
+    if (i === len) return new Uint8Array(held.buffer, at, len);
   }
   const copy = keepShared(b.subarray(start, start + len));
+  const slab = slabOf(copy);
+  if (slab === undefined) return copy; // never: keepShared copies into a slab
   if (free < 0) {
     free = base + victims[set];
     victims[set] = (victims[set] + 1) & (WAYS - 1);
     if (++conflicts > slots.length >>> 2 && slots.length < MAX_SLOTS) {
       grow();
-      put(copy, h);
+      put(slab, copy.byteOffset, len, h);
       return copy;
     }
   }
-  slots[free] = copy;
+  slots[free] = slab;
+  offsets[free] = copy.byteOffset;
+  lengths[free] = len;
   hashes[free] = h;
   return copy;
 }
 
-/** Stores `a` (hash `h`) in a free slot of its set, if there is one (growing). */
-function put(a: Uint8Array, h: number): void {
+/** Stores bytes held at `at` of `slab` (hash `h`) in a free slot of their set, if there is one. */
+function put(slab: Uint8Array, at: number, len: number, h: number): void {
   const base = (h & setMask) * WAYS;
   for (let s = base; s < base + WAYS; s++) {
     if (slots[s] === undefined) {
-      slots[s] = a;
+      slots[s] = slab;
+      offsets[s] = at;
+      lengths[s] = len;
       hashes[s] = h;
       return;
     }
@@ -100,15 +112,19 @@ function put(a: Uint8Array, h: number): void {
 /** Doubles the cache, keeping the arrays it holds. */
 function grow(): void {
   const oldSlots = slots;
+  const oldOffsets = offsets;
+  const oldLengths = lengths;
   const oldHashes = hashes;
   const size = oldSlots.length * 2;
   slots = new Array(size).fill(undefined);
+  offsets = new Int32Array(size);
+  lengths = new Uint8Array(size);
   hashes = new Int32Array(size);
   victims = new Uint8Array(size / WAYS);
   setMask = size / WAYS - 1;
   conflicts = 0;
   for (let s = 0; s < oldSlots.length; s++) {
     const a = oldSlots[s];
-    if (a !== undefined) put(a, oldHashes[s]);
+    if (a !== undefined) put(a, oldOffsets[s], oldLengths[s], oldHashes[s]);
   }
 }

@@ -51,6 +51,14 @@ export function encodeMessage<T extends StructMessageType>(type: T, body: BodyOf
   return copyOutput(scratch.bytes());
 }
 
+/** The length of `encodeMessage(type, body)`, without keeping the bytes. */
+export function encodedLength<T extends StructMessageType>(type: T, body: BodyOf<T>): number {
+  scratch.buf[0] = type;
+  scratch.pos = 1;
+  (bodyCodecs[type] as unknown as StructCodec<BodyOf<T>>).encode(scratch, body);
+  return scratch.pos;
+}
+
 /**
  * Encodes a struct alone, with no type byte (as a push/pull node state travels, or a header
  * followed by a payload), into a new buffer of exactly its length.

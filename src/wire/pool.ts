@@ -20,8 +20,10 @@
  * The mark on every slab of a pool: `isKept` is asked for each byte field a member takes, and a
  * property read is cheaper than a WeakSet lookup. (Slabs are never handed out, only views.)
  */
-type Marked = ArrayBuffer & { [mark]?: SlabPool };
+type Marked = ArrayBuffer & { [mark]?: SlabPool; [whole]?: Uint8Array };
 const mark = Symbol('slab pool');
+/** On every slab: one view of all of it, for holders of (slab, offset, length) (`slabOf`). */
+const whole = Symbol('whole slab');
 
 class SlabPool {
   private readonly slabBytes: number;
@@ -39,6 +41,7 @@ class SlabPool {
   private newSlab(): ArrayBuffer {
     const slab: Marked = new ArrayBuffer(this.slabBytes);
     slab[mark] = this;
+    slab[whole] = new Uint8Array(slab);
     return slab;
   }
 
@@ -93,6 +96,17 @@ export function keepBytes(b: Uint8Array): Uint8Array {
  */
 export function isKept(b: Uint8Array): boolean {
   return kept.owns(b) || interned.owns(b);
+}
+
+/**
+ * For a kept array (`isKept`): a view of the whole slab it is in, where it starts at its
+ * `byteOffset` — so it can be held as (slab, offset, length) without a view object of its own
+ * (byte-ref.ts). Undefined for any other array.
+ */
+export function slabOf(b: Uint8Array): Uint8Array | undefined {
+  const slab = b.buffer as Marked;
+  const pool = slab[mark];
+  return pool === kept || pool === interned ? slab[whole] : undefined;
 }
 
 /** A copy of `b` (at most 64 bytes) to share read-only for a long time (bytes-intern.ts). */

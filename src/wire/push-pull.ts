@@ -92,11 +92,15 @@ export class PushPullWriter {
 
   /**
    * The node states of the message (after `finish()`), to pass as `encoded` to a later writer
-   * while the members they describe have not changed (a view of this message: read-only).
+   * while the members they describe have not changed (read-only: a view of this message, or a
+   * copy of them when the writer's buffer — grown by doubling — is much larger, so that what is
+   * kept is not twice the size of the node states).
    */
   encodedNodes(): EncodedNodes {
     if (this.nodesEnd < 0) throw new Error('PushPullWriter.encodedNodes before every node state was written');
-    return { count: this.count, bytes: this.w.buf.subarray(this.nodesStart, this.nodesEnd) };
+    const bytes = this.w.buf.subarray(this.nodesStart, this.nodesEnd);
+    const slack = this.w.buf.length - bytes.length;
+    return { count: this.count, bytes: slack > 4096 + (bytes.length >>> 3) ? new Uint8Array(bytes) : bytes };
   }
 
   /**
