@@ -11,12 +11,12 @@
  * Go's runtime threads), not of the benchmark; neither side has metadata, and both nodes run the
  * same LAN profile (compression on). Checked against the nanosecond run times in
  * /proc/<pid>/task/<tid>/schedstat over the same window: the two agree within 10 % on both
- * sides. One difference remains and favours TypeScript: gonode installs a delegate with a
- * broadcast queue (it needs one for the interop tests), while the TypeScript node is a plain
- * Memberlist without one. Go wakes for every gossip tick (5 a second) either way; a TypeScript
- * node without a broadcast hook sleeps through ticks that would send nothing
- * (MemberlistCore.nextWakeup). With `bench-node.ts --broadcast-delegate` it wakes for them too:
- * that costs it about 1 ms of CPU a second more (see README, Performance).
+ * sides. Both have a broadcast queue behind the delegate: gonode's (it needs one for the
+ * interop tests) and, by default (`tsArgs`), `bench-node.ts --broadcast-delegate`, whose
+ * delegate also has `hasBroadcasts`, so while the queue is empty it sleeps through gossip
+ * ticks that would send nothing (MemberlistCore.nextWakeup) where Go wakes for every one
+ * (5 a second). `--tick-delegate` (getBroadcasts only) wakes for them too: about 1 ms of CPU a
+ * second more (see README, Performance).
  */
 import { JsonChild, cpuSeconds, goBin, rssBytes, sleep, stopAll } from './bench-procs.ts';
 import { type BenchResult, costResult, infoResult, mean, median } from './bench-support.ts';
@@ -34,6 +34,8 @@ export interface ClusterOptions {
   readonly port: number;
   /** The compiled scripts/bench-node.ts. */
   readonly tsNode: string;
+  /** Extra arguments for every TypeScript node (default `--broadcast-delegate`). */
+  readonly tsArgs?: readonly string[];
 }
 
 interface ClusterNode {
@@ -52,7 +54,15 @@ function startNode(lang: 'ts' | 'go', i: number, o: ClusterOptions, seed: string
   const join = seed === undefined ? [] : ['--join', seed];
   const child =
     lang === 'ts'
-      ? new JsonChild(name, process.execPath, [o.tsNode, '--name', name, '--bind', bind, ...join])
+      ? new JsonChild(name, process.execPath, [
+          o.tsNode,
+          '--name',
+          name,
+          '--bind',
+          bind,
+          ...join,
+          ...(o.tsArgs ?? ['--broadcast-delegate']),
+        ])
       : new JsonChild(name, goBin('gonode'), ['--name', name, '--bind', bind, '--profile', 'lan', ...join]);
   return { lang, name, child };
 }

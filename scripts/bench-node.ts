@@ -3,11 +3,14 @@
  * a real Memberlist (LAN profile, silent logger) that reports events as JSON lines on stdout
  * and takes gonode-style JSON-line commands on stdin; stdin's end shuts it down.
  *
- *   node --expose-gc scripts/bench-node.ts --name N --bind IP:PORT [--join IP:PORT] [--broadcast-delegate]
+ *   node --expose-gc scripts/bench-node.ts --name N --bind IP:PORT [--join IP:PORT]
+ *        [--broadcast-delegate | --tick-delegate]
  *
- * --broadcast-delegate installs a delegate whose getBroadcasts has nothing to send, as gonode's
- * (and Serf's) has: the node then wakes for every gossip tick, as Go does; without it an idle
- * node sleeps through gossip ticks that would send nothing (MemberlistCore.nextWakeup).
+ * --broadcast-delegate installs a delegate with a broadcast queue, as gonode (and Serf) has:
+ * getBroadcasts and hasBroadcasts over a BroadcastQueue, so while it is empty the node sleeps
+ * through gossip ticks that would send nothing (MemberlistCore.nextWakeup), as a plain node
+ * does. --tick-delegate installs one with getBroadcasts only (nothing to send, and no
+ * hasBroadcasts): the node then wakes for every gossip tick, as Go does.
  *
  * Events: ready, joined, update {node: {name, meta (base64)}}. Commands (replies carry the id):
  * members, update-meta {meta}, mem (live heap after a GC, and RSS), loop-start and loop-stop
@@ -15,6 +18,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { BroadcastQueue } from '../src/core/broadcast-queue.ts';
+import type { Delegate } from '../src/core/delegates.ts';
 import { Memberlist } from '../src/memberlist.ts';
 
 function arg(flag: string): string | undefined {
@@ -30,8 +35,15 @@ const name = arg('--name') ?? 'bench-node';
 const [bindAddr, bindPort] = (arg('--bind') ?? '127.0.1.1:7946').split(':');
 const join = arg('--join');
 
-const delegate = process.argv.includes('--broadcast-delegate') ? { getBroadcasts: () => [] } : undefined;
-const m = await Memberlist.create({ profile: 'lan', name, bindAddr, bindPort: Number(bindPort), delegate });
+const queue = new BroadcastQueue(() => m.numMembers(), 4);
+let delegate: Delegate | undefined;
+if (process.argv.includes('--broadcast-delegate')) {
+  delegate = {
+    getBroadcasts: (overhead, limit) => queue.getBroadcasts(overhead, limit),
+    hasBroadcasts: () => queue.length > 0,
+  };
+} else if (process.argv.includes('--tick-delegate')) delegate = { getBroadcasts: () => [] };
+const m: Memberlist = await Memberlist.create({ profile: 'lan', name, bindAddr, bindPort: Number(bindPort), delegate });
 m.on('update', (n) => emit({ event: 'update', node: { name: n.name, meta: Buffer.from(n.meta).toString('base64') } }));
 emit({ event: 'ready', name, addr: m.localNode.addr, port: m.localNode.port });
 if (join !== undefined) {

@@ -80,6 +80,8 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
   private readonly security: WireSecurity;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  /** True while the core runs (an input or its timers): nested inputs run at once, see `input`. */
+  private inCore = false;
   private closed = false;
   private inboundPushPulls = 0;
   private readonly subscribers = new Subscriptions<MemberEvent>();
@@ -124,6 +126,8 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
         // would send nothing, and does not wake up for it (MemberlistCore.nextWakeup).
         getBroadcasts:
           user?.getBroadcasts === undefined ? undefined : (overhead, limit) => user.getBroadcasts!(overhead, limit),
+        // With it, the same for a delegate with nothing queued (see `queueBroadcasts`).
+        hasBroadcasts: user?.hasBroadcasts === undefined ? undefined : () => user.hasBroadcasts!(),
         localState: (join) => user?.localState?.(join) ?? new Uint8Array(0),
         mergeRemoteState: (state, join) => user?.mergeRemoteState?.(state, join),
       },
@@ -216,12 +220,29 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
    * then the input, then the timer is re-armed for the core's next wake-up.
    */
   private input<T>(fn: () => T): T {
-    if (!this.closed) this.core.runTimers(performance.now());
+    // Called back from inside the core (a delegate calling the API, Serf queuing a relayed
+    // broadcast from notifyMsg): run at once; the outer call re-arms.
+    if (this.inCore) return fn();
+    this.inCore = true;
     try {
+      if (!this.closed) this.core.runTimers(performance.now());
       return fn();
     } finally {
+      this.inCore = false;
       this.pump();
     }
+  }
+
+  /**
+   * Runs `queue`, code that queues broadcasts for the delegate's getBroadcasts, as an input:
+   * for a delegate with `hasBroadcasts`, whose idle node does not wake for gossip ticks, every
+   * such queuing outside memberlist's own calls into the delegate must go through here. The
+   * gossip ticks slept through run first, in order and sending nothing, so the broadcast goes
+   * out at the next regular tick (as in Go) rather than once per overdue tick at once; then
+   * the timer is re-armed for that tick. Inside a delegate call it just runs `queue`.
+   */
+  queueBroadcasts<T>(queue: () => T): T {
+    return this.input(queue);
   }
 
   /**
@@ -236,7 +257,12 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
   private pump(): void {
     if (this.closed) return;
     const now = performance.now();
-    this.core.runTimers(now);
+    this.inCore = true;
+    try {
+      this.core.runTimers(now);
+    } finally {
+      this.inCore = false;
+    }
     const next = this.core.nextWakeup;
     if (next === undefined || (this.timer !== undefined && this.timerAt <= next)) return;
     if (this.timer !== undefined) clearTimeout(this.timer);

@@ -165,12 +165,14 @@ export class MemberlistCore {
 
   /**
    * The earliest time a real-time driver has to wake up for: `nextDeadline`, leaving out the
-   * next gossip tick while nothing is queued to gossip (no broadcasts of our own and no
-   * delegate that could have some) — that tick would only re-arm the ticker, so an idle node
-   * wakes for its probes and its packets only. A driver using this must call `runTimers(now)`
-   * before it hands the core any input: overdue ticks then run, in their order and doing
-   * nothing, before anything can queue a broadcast, and the gossip rounds keep Go's fixed-rate
-   * schedule. (The simulator wakes for every deadline.)
+   * next gossip tick while nothing is queued to gossip (no broadcasts of our own, and a
+   * delegate without getBroadcasts or whose `hasBroadcasts` is false) — that tick would only
+   * re-arm the ticker, so an idle node wakes for its probes and its packets only. A driver
+   * using this must call `runTimers(now)` before it hands the core any input, and before the
+   * application queues a delegate broadcast outside the core's calls: overdue ticks then run,
+   * in their order and doing nothing, before anything can queue a broadcast, so a new one goes
+   * out at the next regular tick and the rounds keep Go's fixed-rate schedule. (The simulator
+   * wakes for every deadline.)
    */
   get nextWakeup(): number | undefined {
     const g = this.gossipTicker;

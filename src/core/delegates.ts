@@ -12,6 +12,15 @@ export interface Delegate {
   notifyMsg?(msg: Uint8Array): void;
   /** Application broadcasts to piggy-back: each framed with `overhead` bytes, all within `limit`. */
   getBroadcasts?(overhead: number, limit: number): Uint8Array[];
+  /**
+   * Optional, beside getBroadcasts: whether it could return anything now (false: it would
+   * return nothing). With it, a real-time driver does not wake the core for gossip ticks while
+   * nothing is queued (`MemberlistCore.nextWakeup`); in exchange, whatever queues a broadcast
+   * outside the core's own calls into the delegate must let the driver run overdue timers
+   * first and re-arm after (`Memberlist.queueBroadcasts`). Without it, every gossip tick is a
+   * wake-up, as in Go.
+   */
+  hasBroadcasts?(): boolean;
   /** State sent in every push/pull. */
   localState?(join: boolean): Uint8Array;
   /** State received in a push/pull. */

@@ -89,9 +89,15 @@ export class PacketSender {
     this.rawSend(addr, name, extra.length === 0 ? msg : encodeCompound([msg, ...extra]));
   }
 
-  /** False when a gossip round would find nothing to send (no queued or delegate broadcasts). */
+  /**
+   * False when a gossip round would find nothing to send: none of memberlist's own broadcasts
+   * queued, and a delegate without getBroadcasts or whose hasBroadcasts says it has none.
+   */
   mayHaveBroadcasts(): boolean {
-    return this.broadcasts.length > 0 || this.delegate?.getBroadcasts !== undefined;
+    if (this.broadcasts.length > 0) return true;
+    const d = this.delegate;
+    if (d?.getBroadcasts === undefined) return false;
+    return d.hasBroadcasts === undefined || d.hasBroadcasts();
   }
 
   /** Bytes available to broadcasts in one gossip packet. */

@@ -1,15 +1,15 @@
 /**
  * The Serf node: Serf's cluster layer on top of a `Memberlist`, speaking Go Serf's messages
  * through memberlist's delegates — member statuses with join/leave intents on a Lamport clock,
- * user events and queries with their dedupe rings and three broadcast queues, relayed
- * responses, internal `_serf_` queries and the cluster-wide key manager, push/pull state,
- * reaping, reconnects, an optional snapshot, name-conflict resolution and Vivaldi coordinates
- * in ping acks. Everything the core calls back into runs synchronously; anything that calls
- * the memberlist API (sends, joins) is deferred to a microtask so the core is never re-entered.
+ * user events and queries with their dedupe rings and three broadcast queues (broadcasts.ts,
+ * which also let an idle node sleep through gossip ticks), relayed responses, internal `_serf_`
+ * queries and the cluster-wide key manager, push/pull state, reaping, reconnects, an optional
+ * snapshot, name-conflict resolution and Vivaldi coordinates in ping acks. Everything the core
+ * calls back into runs synchronously; anything that calls the memberlist API (sends, joins) is
+ * deferred to a microtask so the core is never re-entered.
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { BroadcastQueue } from '../core/broadcast-queue.ts';
 import { profileConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/core-io.ts';
 import type { Node } from '../core/node-state.ts';
@@ -17,6 +17,7 @@ import { DecodeError } from '../errors.ts';
 import { Memberlist, type MemberlistOptions } from '../memberlist.ts';
 import { ipToString, joinHostPort } from '../net/ip.ts';
 import type { Keyring } from '../wire/keyring.ts';
+import { SerfBroadcasts, type SerfQueueName } from './broadcasts.ts';
 import { EventStream } from './event-stream.ts';
 import type { Coordinate } from './coordinate.ts';
 import { EventRing, QueryRing } from './dedupe-rings.ts';
@@ -88,9 +89,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
   private readonly eventClock = new LamportClock();
   private readonly queryClock = new LamportClock();
   private readonly table: MemberTable;
-  private readonly intentQueue: BroadcastQueue;
-  private readonly queryQueue: BroadcastQueue;
-  private readonly eventQueue: BroadcastQueue;
+  private readonly broadcasts: SerfBroadcasts;
   private readonly eventRing: EventRing;
   private readonly queryRing: QueryRing;
   private readonly queries: QueryProtocol;
@@ -109,9 +108,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
     encodeTags(this.config.tags, this.config.protocolVersion);
     const ml = profileConfig(opts.memberlist?.profile ?? 'lan', opts.memberlist ?? {});
     const numNodes = (): number => this.table.size;
-    this.intentQueue = new BroadcastQueue(numNodes, ml.retransmitMult);
-    this.queryQueue = new BroadcastQueue(numNodes, ml.retransmitMult);
-    this.eventQueue = new BroadcastQueue(numNodes, ml.retransmitMult);
+    this.broadcasts = new SerfBroadcasts(numNodes, ml.retransmitMult);
     this.eventRing = new EventRing(this.config.eventBuffer);
     this.queryRing = new QueryRing(this.config.queryBuffer);
     this.table = new MemberTable({
@@ -143,7 +140,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
       numMembers: () => this.memberlist.numMembers(),
       gossipInterval: () => this.memberlist.config.gossipInterval,
       sendTo: (addr, port, name, msg, what) => this.sendTo(addr, port, name, msg, what),
-      broadcast: (raw) => this.queryQueue.queue({ message: raw, unique: true }),
+      broadcast: (raw) => this.broadcasts.queue('query', { message: raw, unique: true }),
       deliver: (q) => this.deliverQuery(q),
       accepted: (ltime) => this.snapshot?.query(ltime),
       later: (ms, fn) => this.later(ms, fn),
@@ -205,7 +202,8 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
           return meta;
         },
         notifyMsg: (msg) => this.onMessage(msg),
-        getBroadcasts: (overhead, limit) => this.getBroadcasts(overhead, limit),
+        getBroadcasts: (overhead, limit) => this.broadcasts.getBroadcasts(overhead, limit),
+        hasBroadcasts: () => this.broadcasts.hasBroadcasts(),
         localState: (join) => this.localState(join),
         mergeRemoteState: (buf, join) => this.mergeRemoteState(buf, join),
       },
@@ -218,6 +216,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
       ping: this.pinger?.delegate,
       ...this.mergeDelegates(opts),
     });
+    this.broadcasts.memberlist = this.ml;
     this.every(c.reapInterval, () => this.table.reap(c.reconnectTimeout, c.tombstoneTimeout, c.recentIntentTimeout));
     this.every(c.reconnectInterval, () => this.reconnect());
     this.every(c.queueCheckInterval, () => this.checkQueues());
@@ -325,23 +324,11 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
 
   // ---- memberlist delegate ------------------------------------------------------------------
 
-  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const out = this.intentQueue.getBroadcasts(overhead, limit);
-    let used = 0;
-    for (const m of out) used += m.length + overhead;
-    for (const q of [this.queryQueue, this.eventQueue]) {
-      const more = q.getBroadcasts(overhead, limit - used);
-      for (const m of more) used += m.length + overhead;
-      out.push(...more);
-    }
-    return out;
-  }
-
   private onMessage(buf: Uint8Array): void {
     if (buf.length === 0) return;
     const type = buf[0];
     let rebroadcast = false;
-    let queue = this.intentQueue;
+    let queue: SerfQueueName = 'intent';
     try {
       switch (type) {
         case SerfMessageType.Leave: {
@@ -360,14 +347,14 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
           const m = decodeBody(userEventCodec, buf);
           this.log.debug({ name: m.name }, 'serf: messageUserEventType');
           rebroadcast = this.handleUserEvent(m);
-          queue = this.eventQueue;
+          queue = 'event';
           break;
         }
         case SerfMessageType.Query: {
           const m = decodeBody(queryCodec, buf);
           this.log.debug({ name: m.name, ltime: m.ltime, id: m.id }, 'serf: messageQueryType');
           rebroadcast = this.queries.receive(m);
-          queue = this.queryQueue;
+          queue = 'query';
           break;
         }
         case SerfMessageType.QueryResponse: {
@@ -398,7 +385,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
       this.log.error({ type, code: err.code, err: err.message }, 'serf: error decoding message');
       return;
     }
-    if (rebroadcast) queue.queue({ message: buf.slice(), unique: true });
+    if (rebroadcast) this.broadcasts.queue(queue, { message: buf.slice(), unique: true });
   }
 
   private localState(_join: boolean): Uint8Array {
@@ -496,7 +483,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
     const msg: JoinMessage = { ltime, node: this.config.nodeName };
     this.clock.witness(ltime);
     this.table.joinIntent(msg);
-    this.intentQueue.queue({ message: encodeWithType(SerfMessageType.Join, joinCodec, msg), unique: true });
+    this.broadcasts.queue('intent', { message: encodeWithType(SerfMessageType.Join, joinCodec, msg), unique: true });
   }
 
   /** Queues an intent and resolves when it has been gossiped enough, or after `timeoutMs`. */
@@ -512,7 +499,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
       };
       const t = setTimeout(() => finish(false), timeoutMs);
       this.timers.add(t);
-      this.intentQueue.queue({ message, unique: true, finished: () => finish(true) });
+      this.broadcasts.queue('intent', { message, unique: true, finished: () => finish(true) });
     });
   }
 
@@ -591,7 +578,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
     }
     this.eventClock.increment();
     this.handleUserEvent(msg);
-    this.eventQueue.queue({ message: raw, unique: true });
+    this.broadcasts.queue('event', { message: raw, unique: true });
   }
 
   /** Returns whether the event was new (deliver and rebroadcast). */
@@ -734,9 +721,9 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
     let max = c.maxQueueDepth;
     if (c.minQueueDepth > 0) max = Math.max(c.minQueueDepth, 2 * this.table.size);
     for (const [name, q] of [
-      ['Intent', this.intentQueue],
-      ['Event', this.eventQueue],
-      ['Query', this.queryQueue],
+      ['Intent', this.broadcasts.intents],
+      ['Event', this.broadcasts.events],
+      ['Query', this.broadcasts.queries],
     ] as const) {
       const n = q.length;
       if (n >= c.queueDepthWarning) this.log.warn({ queue: name, depth: n }, 'serf: queue depth');
@@ -770,9 +757,9 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
       member_time: String(this.clock.time()),
       event_time: String(this.eventClock.time()),
       query_time: String(this.queryClock.time()),
-      intent_queue: String(this.intentQueue.length),
-      event_queue: String(this.eventQueue.length),
-      query_queue: String(this.queryQueue.length),
+      intent_queue: String(this.broadcasts.intents.length),
+      event_queue: String(this.broadcasts.events.length),
+      query_queue: String(this.broadcasts.queries.length),
       encrypted: String(this.encryptionEnabled()),
     };
     if (this.pinger !== undefined) out.coordinate_resets = String(this.pinger.client.resets);
