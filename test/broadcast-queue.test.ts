@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Broadcast, BroadcastQueue } from '../src/core/broadcast-queue.ts';
+import { quietCore } from './support/quiet-core.ts';
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -130,35 +131,12 @@ describe('queueNamedSource', () => {
 
 describe('alive broadcasts of members learned by push/pull', () => {
   it('are the bytes of each member alive message as received, whatever its fields', async () => {
-    const { profileConfig } = await import('../src/core/config.ts');
-    const { silentLogger } = await import('../src/core/core-io.ts');
-    const { MemberlistCore } = await import('../src/core/core.ts');
-    const { ipFromString } = await import('../src/net/ip.ts');
     const { encodeMessage } = await import('../src/wire/codec.ts');
     const { MessageType, NodeStateCode } = await import('../src/wire/messages.ts');
     const { encodePushPull } = await import('../src/wire/push-pull.ts');
     const { decodeStreamMessage } = await import('../src/wire/stream.ts');
     const { NO_SECURITY } = await import('../src/wire/wire-security.ts');
-    const config = profileConfig('lan', {
-      name: 'bq-self',
-      bindAddr: '127.0.0.1',
-      bindPort: 7946,
-      probeInterval: 0,
-      gossipInterval: 0,
-      pushPullInterval: 0,
-    });
-    const core = new MemberlistCore({
-      config,
-      advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
-      io: {
-        now: () => 0,
-        random: Math.random,
-        log: silentLogger,
-        sendPacket: () => {},
-        stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
-      },
-    });
-    core.start();
+    const core = quietCore('bq-self');
     const vsn = new Uint8Array([1, 5, 2, 0, 0, 0]);
     const base = { port: 7946, incarnation: 3, state: NodeStateCode.Alive, vsn };
     const nodes = [

@@ -6,17 +6,15 @@
  * again while the member table has not changed, and re-encoded once it has.
  */
 import { describe, expect, it } from 'vitest';
-import { profileConfig } from '../src/core/config.ts';
-import { silentLogger } from '../src/core/core-io.ts';
-import { MemberlistCore } from '../src/core/core.ts';
+import type { MemberlistCore } from '../src/core/core.ts';
 import { NodeState } from '../src/core/node-state.ts';
 import { DecodeError } from '../src/errors.ts';
-import { ipFromString } from '../src/net/ip.ts';
 import { NodeStateCode, type PushNodeState } from '../src/wire/messages.ts';
 import { decodePushPull, encodePushPull } from '../src/wire/push-pull.ts';
 import { adoptPushState } from '../src/wire/push-state-cache.ts';
 import { decodeStreamMessage } from '../src/wire/stream.ts';
 import { NO_SECURITY } from '../src/wire/wire-security.ts';
+import { quietCore } from './support/quiet-core.ts';
 
 const enc = new TextEncoder();
 
@@ -128,30 +126,6 @@ describe('push-state-cache', () => {
 });
 
 describe('push/pull reply', () => {
-  function quietCore(): MemberlistCore {
-    const config = profileConfig('lan', {
-      name: 'reply-cache',
-      bindAddr: '127.0.0.1',
-      bindPort: 7946,
-      probeInterval: 0,
-      gossipInterval: 0,
-      pushPullInterval: 0,
-    });
-    const core = new MemberlistCore({
-      config,
-      advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
-      io: {
-        now: () => 0,
-        random: Math.random,
-        log: silentLogger,
-        sendPacket: () => {},
-        stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
-      },
-    });
-    core.start();
-    return core;
-  }
-
   const reply = (core: MemberlistCore, nodes: PushNodeState[]): Uint8Array => {
     const { message } = decodeStreamMessage(state(nodes), NO_SECURITY, NO_SECURITY.label);
     const out = core.handleStream('10.9.0.1:7946', message);
@@ -160,7 +134,7 @@ describe('push/pull reply', () => {
   };
 
   it('sends the same bytes while nothing changed, and the change once something did', () => {
-    const core = quietCore();
+    const core = quietCore('reply-cache');
     const nodes = [node(30), node(31), node(32)];
     reply(core, nodes); // learns them
     const first = reply(core, nodes);
