@@ -11,7 +11,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserEvent } from '../src/serf/events.ts';
 import { Serf } from '../src/serf/serf.ts';
-import { parseConsulMembers } from './support/consul-agent.ts';
+import { consulDevArgs, parseConsulMembers } from './support/consul-agent.ts';
 import { type ConsulUnderTest, checkPlainNode, checkProfileNode } from './support/consul-checks.ts';
 import { findDockerEngine } from './support/docker-engine.ts';
 import { eventually } from './support/eventually.ts';
@@ -60,23 +60,7 @@ describe.skipIf(!engine.ok)(title, () => {
       const logs = collector();
       const c = await new tc.GenericContainer(CONSUL_IMAGE)
         .withNetworkMode('host')
-        .withCommand([
-          'agent',
-          '-dev',
-          '-node=consul-ctr',
-          '-datacenter=dc1',
-          `-bind=${CONSUL_IP}`,
-          `-advertise=${CONSUL_IP}`,
-          `-client=${CONSUL_IP}`,
-          '-serf-lan-port=8301',
-          '-serf-wan-port=8302',
-          '-server-port=8300',
-          '-http-port=8500',
-          '-dns-port=-1',
-          '-grpc-port=-1',
-          '-grpc-tls-port=-1',
-          '-hcl=disable_update_check = true',
-        ])
+        .withCommand(consulDevArgs({ name: 'consul-ctr', ip: CONSUL_IP, dc: 'dc1' }))
         .withLogConsumer(logs.consume)
         .withWaitStrategy(tc.Wait.forLogMessage(/Consul agent running!/))
         .withStartupTimeout(120_000)

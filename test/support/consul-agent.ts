@@ -46,6 +46,30 @@ export interface ConsulAgentOptions {
   readonly dc: string;
 }
 
+/**
+ * `consul agent -dev` as a single server of `dc` on `ip` only: Consul's usual ports, no DNS or
+ * gRPC listeners, no update check. The same for the local binary and the official image.
+ */
+export function consulDevArgs(o: { name: string; ip: string; dc: string }): string[] {
+  return [
+    'agent',
+    '-dev',
+    `-node=${o.name}`,
+    `-datacenter=${o.dc}`,
+    `-bind=${o.ip}`,
+    `-advertise=${o.ip}`,
+    `-client=${o.ip}`,
+    '-serf-lan-port=8301',
+    '-serf-wan-port=8302',
+    '-server-port=8300',
+    '-http-port=8500',
+    '-dns-port=-1',
+    '-grpc-port=-1',
+    '-grpc-tls-port=-1',
+    '-hcl=disable_update_check = true',
+  ];
+}
+
 export class ConsulAgent {
   readonly name: string;
   readonly ip: string;
@@ -73,24 +97,7 @@ export class ConsulAgent {
   static async start(o: ConsulAgentOptions): Promise<ConsulAgent> {
     const dataDir = mkdtempSync(join(tmpdir(), 'consul-interop-'));
     const logPath = join(dataDir, 'consul.log');
-    const args = [
-      'agent',
-      '-dev',
-      `-node=${o.name}`,
-      `-datacenter=${o.dc}`,
-      `-bind=${o.ip}`,
-      `-advertise=${o.ip}`,
-      `-client=${o.ip}`,
-      `-data-dir=${dataDir}`,
-      '-serf-lan-port=8301',
-      '-serf-wan-port=8302',
-      '-server-port=8300',
-      '-http-port=8500',
-      '-dns-port=-1',
-      '-grpc-port=-1',
-      '-grpc-tls-port=-1',
-      '-hcl=disable_update_check = true',
-    ];
+    const args = [...consulDevArgs(o), `-data-dir=${dataDir}`];
     const fd = openSync(logPath, 'w');
     const proc = spawn(CONSUL_BIN, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
