@@ -26,6 +26,8 @@ export class MemberBaseline {
   readonly index: ReadonlyMap<string, number>;
   /** How many members are named by an IP address (see `MemberTable.getByHost`). */
   readonly ipNamed: number;
+  /** The ids 0..length − 1 in order: the probe order a node starts from, copied at once. */
+  readonly ids: Uint32Array;
 
   constructor(members: readonly BaselineMember[]) {
     const entries: NodeState[] = [];
@@ -40,6 +42,8 @@ export class MemberBaseline {
     this.entries = entries;
     this.index = index;
     this.ipNamed = ipNamed;
+    this.ids = new Uint32Array(entries.length);
+    for (let i = 0; i < entries.length; i++) this.ids[i] = i;
   }
 
   get length(): number {

@@ -21,9 +21,14 @@ export class OverlayMemberTable implements Members {
   private readonly extraIds = new Map<string, number>();
   /** Baseline members this node forgot (reaped after death). */
   private readonly gone: Uint8Array;
-  /** The probe order: ids, `count` of them. */
+  /**
+   * The probe order: ids, `count` of them. Shuffled lazily: positions before `shuffled` are
+   * drawn, the rest are the ids still to draw from (a Fisher–Yates shuffle run one step per
+   * probe), so a node that probes a few dozen members of 10,000 does not shuffle them all.
+   */
   private order: Uint32Array;
   private count: number;
+  private shuffled = 0;
   private probeIndex = 0;
   private estimated: number;
   private nextExtraId: number;
@@ -38,12 +43,11 @@ export class OverlayMemberTable implements Members {
     this.gone = new Uint8Array(n);
     this.changed = new Uint8Array(n);
     this.order = new Uint32Array(n + 4);
-    for (let i = 0; i < n; i++) this.order[i] = i;
+    this.order.set(base.ids);
     this.count = n;
     this.estimated = n;
     this.nextExtraId = n;
     this.ipNamed = base.ipNamed;
-    shuffleIds(this.order, n, random);
   }
 
   private idOf(name: string): number | undefined {
@@ -138,7 +142,9 @@ export class OverlayMemberTable implements Members {
         checked++;
         continue;
       }
-      const node = this.entry(this.order[this.probeIndex++]);
+      const i = this.probeIndex++;
+      if (i >= this.shuffled) this.draw(i);
+      const node = this.entry(this.order[i]);
       if (node.name === self || isDeadOrLeft(node)) {
         checked++;
         continue;
@@ -161,7 +167,16 @@ export class OverlayMemberTable implements Members {
     }
     this.count = kept;
     this.estimated = kept;
-    shuffleIds(this.order, kept, this.random);
+    this.shuffled = 0;
+  }
+
+  /** The next step of the lazy shuffle: a random id of those not drawn yet to position `i`. */
+  private draw(i: number): void {
+    const j = i + randomInt(this.random, this.count - i);
+    const t = this.order[i];
+    this.order[i] = this.order[j];
+    this.order[j] = t;
+    this.shuffled = i + 1;
   }
 
   kRandom(k: number, exclude: (n: NodeState) => boolean): NodeState[] {
