@@ -151,7 +151,8 @@ export async function benchCluster(o: ClusterOptions): Promise<BenchResult[]> {
     const mib = 2 ** 20;
     return [
       costResult(`cluster.cpuPerNode (${w}, ${o.seconds} s)`, 'CPU s', steady.cpu.ts, steady.cpu.go, TARGET_RATIO),
-      costResult(`cluster.rssPerNode (${w})`, 'MiB', steady.rss.ts / mib, steady.rss.go / mib, TARGET_RATIO),
+      // No issue #6 target: most of it is Node's own baseline (see the README).
+      infoResult(`cluster.rssPerNode (${w})`, 'MiB', steady.rss.ts / mib, steady.rss.go / mib),
       infoResult(`dissemination.median (${w}, by origin)`, 'ms', median(latency.ts), median(latency.go)),
       infoResult(`dissemination.max (${w}, by origin)`, 'ms', Math.max(...latency.ts), Math.max(...latency.go)),
     ];
