@@ -17,6 +17,7 @@
  * timeout, no nacks, no buddy system.
  */
 import { profileConfig, type Profile, type ProtocolConfig } from '../src/core/config.ts';
+import { retransmitLimit } from '../src/core/timing.ts';
 import { SimNetwork, type SimNode, type SimNodeOptions } from '../src/sim/network.ts';
 
 interface Options {
@@ -84,6 +85,12 @@ export interface SimulationResult {
   falsePositives: number;
   /** Of those, about members that are not slow (not in the JSON document). */
   falsePositivesHealthy: number;
+  /**
+   * How many times each node sends a broadcast once the crashed member is forgotten (Go's
+   * RetransmitMult × ⌈log₁₀(n+1)⌉ for the n − 1 members left; not in the JSON document): the
+   * false positives depend strongly on it.
+   */
+  retransmitsAfterCrash: number;
   msgsPerNodePerSec: number;
   bytesPerNodePerSec: number;
   convergedAfter: number;
@@ -211,6 +218,7 @@ export function simulate(o: Options): SimulationResult {
     detection: { firstSuspect, deadByAll },
     falsePositives: falseDeaths.length,
     falsePositivesHealthy: healthyDeaths,
+    retransmitsAfterCrash: retransmitLimit(profileConfig(o.profile).retransmitMult, o.nodes - 1),
     msgsPerNodePerSec: Math.round((packets / o.nodes / elapsed) * 100) / 100,
     bytesPerNodePerSec: Math.round(bytes / o.nodes / elapsed),
     convergedAfter,
@@ -243,7 +251,7 @@ function printText(o: Options, r: SimulationResult): void {
     `crash: first suspicion after ${r.detection.firstSuspect} s, dead by all after ${r.detection.deadByAll} s`,
   );
   console.log(
-    `false positives (live nodes declared dead, once per declaring node): ${r.falsePositives}, ${r.falsePositivesHealthy} of them about healthy (not slow) members`,
+    `false positives (live nodes declared dead, once per declaring node): ${r.falsePositives}, ${r.falsePositivesHealthy} of them about healthy (not slow) members; ${r.nodes - 1} members after the crash, each broadcast sent ${r.retransmitsAfterCrash} times per node`,
   );
   console.log(`traffic per node: ${r.msgsPerNodePerSec} packets/s, ${r.bytesPerNodePerSec} bytes/s`);
 }
@@ -255,7 +263,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const r = simulate({ ...o, seed });
     results.push(r);
     if (o.json) {
-      const { convergedAfter: _c, falsePositivesHealthy: _h, ...rest } = r;
+      const { convergedAfter: _c, falsePositivesHealthy: _h, retransmitsAfterCrash: _r, ...rest } = r;
       process.stdout.write(`${JSON.stringify(rest)}\n`);
     } else printText(o, r);
   }
