@@ -6,7 +6,8 @@
  */
 import { type Cidr, ipAllowed } from '../net/cidr.ts';
 import { ipToString } from '../net/ip.ts';
-import { encodeMessage, encodedLength } from '../wire/codec.ts';
+import { aliveLength } from '../wire/alive-length.ts';
+import { encodeMessage } from '../wire/codec.ts';
 import { keepBytes } from '../wire/pool.ts';
 import { adoptPushState } from '../wire/push-state-cache.ts';
 import {
@@ -252,7 +253,7 @@ export class MemberState {
         state.stateChange = this.now;
       }
       if (fromRecord)
-        this.broadcasts.queueNamedSource(a.node, encodedLength(MessageType.Alive, a), state, opts?.notify);
+        this.broadcasts.queueNamedSource(a.node, aliveLength(a), state, opts?.notify);
     }
     const events = delegates.events;
     if (events !== undefined) {
