@@ -23,6 +23,7 @@ const name = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.integer({ min: 0, max: 70_000 }).map((n) => 'n'.repeat(n)),
+  fc.constantFrom('n\ud800', '\udc00x', 'é', '\u{1f600}', '\ud83d\ude00\ud83d'),
 );
 
 describe('aliveLength', () => {

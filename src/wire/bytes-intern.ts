@@ -21,7 +21,7 @@
  * flood of distinct values; arrays members hold are theirs, as any member data). Node states
  * received again unchanged do not come here at all (push-state-cache.ts).
  */
-import { keepShared, slabOf } from './pool.ts';
+import { keepSharedAt, placedAt, placedSlab } from './pool.ts';
 
 /** Longest byte field that goes through the cache. */
 export const INTERN_BYTES_MAX = 64;
@@ -60,6 +60,20 @@ function hashOf(b: Uint8Array, start: number, end: number): number {
  */
 export function internBytes(b: Uint8Array, start: number, len: number): Uint8Array {
   if (len === 0) return EMPTY;
+  internAt(b, start, len);
+  return new Uint8Array(internedSlab.buffer, internedAt, len);
+}
+
+/** Set by `internAt`: the whole kept slab the bytes are held in, and where. */
+export let internedSlab: Uint8Array = EMPTY;
+export let internedAt = 0;
+
+/**
+ * `internBytes` without a view: leaves where the shared copy of `b[start, start + len)` is held
+ * (0 < len ≤ INTERN_BYTES_MAX) in `internedSlab` and `internedAt`, to hold as (slab, offset,
+ * length) (byte-ref.ts).
+ */
+export function internAt(b: Uint8Array, start: number, len: number): void {
   const h = hashOf(b, start, start + len);
   const set = h & setMask;
   const base = set * WAYS;
@@ -74,25 +88,30 @@ export function internBytes(b: Uint8Array, start: number, len: number): Uint8Arr
     const at = offsets[s];
     let i = 0;
     while (i < len && held[at + i] === b[start + i]) i++;
-    if (i === len) return new Uint8Array(held.buffer, at, len);
+    if (i === len) {
+      internedSlab = held;
+      internedAt = at;
+      return;
+    }
   }
-  const copy = keepShared(b.subarray(start, start + len));
-  const slab = slabOf(copy);
-  if (slab === undefined) return copy; // never: keepShared copies into a slab
+  keepSharedAt(b, start, len);
+  const slab = placedSlab;
+  const at = placedAt;
+  internedSlab = slab;
+  internedAt = at;
   if (free < 0) {
     free = base + victims[set];
     victims[set] = (victims[set] + 1) & (WAYS - 1);
     if (++conflicts > slots.length >>> 2 && slots.length < MAX_SLOTS) {
       grow();
-      put(slab, copy.byteOffset, len, h);
-      return copy;
+      put(slab, at, len, h);
+      return;
     }
   }
   slots[free] = slab;
-  offsets[free] = copy.byteOffset;
+  offsets[free] = at;
   lengths[free] = len;
   hashes[free] = h;
-  return copy;
 }
 
 /** Stores bytes held at `at` of `slab` (hash `h`) in a free slot of their set, if there is one. */

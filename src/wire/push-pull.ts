@@ -2,8 +2,10 @@
  * The push/pull message (type 6, streams only): a header, `Nodes` node states and `UserStateLen`
  * raw bytes of delegate state, concatenated with no other framing. Counts and lengths from the
  * header are checked against the hardening limits and the bytes present before any allocation.
- * The short byte fields of decoded node states are shared read-only arrays (bytes-intern.ts), and
- * a node state equal to the last one of its name is that same read-only object (push-state-cache.ts).
+ * A node state in Go's layout is decoded straight into a member record (go-node-state.ts,
+ * push-state-cache.ts: `NodeState`, whose address and metadata are accessors over shared
+ * read-only bytes — read its fields, do not spread it); any other is a plain object from the
+ * generic decoder, its short byte fields shared read-only arrays (bytes-intern.ts).
  */
 import { DecodeError } from '../errors.ts';
 import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
@@ -14,6 +16,7 @@ import { readPushNodeState } from './push-state-cache.ts';
 
 export interface PushPull {
   join: boolean;
+  /** Decoded: records or plain objects (see the header); read-only either way. */
   nodes: PushNodeState[];
   /** Delegate state (`LocalState`); empty when there is none. */
   userState: Uint8Array;

@@ -1,0 +1,225 @@
+/**
+ * Go's node-state layout, read straight from the bytes: go-msgpack always writes a push/pull
+ * node state as a fixmap of its seven fields in one key order (Addr, Incarnation, Meta, Name,
+ * Port, State, Vsn) with values in a few forms. `parseGoLayout` finds where each value is,
+ * allocating nothing; push-state-cache.ts then compares them with the node state it last took
+ * for the name, and for a name it has not seen (or a change) `recordFromLayout` fills a member
+ * record directly — no intermediate node state object and no views of its fields: the name from
+ * string-intern.ts, the address and metadata as held bytes in bytes-intern.ts's slabs, the
+ * version bytes shared (vsn-intern.ts). That record is what a merge then keeps for a new member.
+ *
+ * Anything else — another key order or form, a nil address or name, version bytes that are not
+ * six, an address or metadata longer than bytes-intern.ts keeps (64 bytes: the generic decoder
+ * leaves those in the input, and a merge copies them only if it keeps them), a value out of its
+ * Go type's range, input cut short — is left to the generic decoder,
+ * which checks everything (and throws its DecodeError): the parser never throws and never reads
+ * past `end`, it only says no.
+ */
+import { type NodeState, heldRecord } from '../core/node-state.ts';
+import { INTERN_BYTES_MAX, internAt, internedAt, internedSlab } from './bytes-intern.ts';
+import type { NodeStateCode } from './messages.ts';
+import { internAsciiHashed } from './string-intern.ts';
+import { ownVsnAt } from './vsn-intern.ts';
+
+const utf8 = new TextDecoder('utf-8');
+const EMPTY = new Uint8Array(0);
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Where `parseGoLayout` found each value (valid after it returned true). */
+class Layout {
+  addrStart = 0;
+  addrLen = 0;
+  incarnation = 0;
+  /** -1 for nil. */
+  metaStart = 0;
+  metaLen = 0;
+  nameStart = 0;
+  nameLen = 0;
+  /** FNV-1a of the name's bytes, folded (`h ^ h >>> 16`): push-state-cache.ts and string-intern.ts mask it. */
+  nameHash = 0;
+  /** Whether the name is ASCII (its bytes are its char codes). */
+  nameAscii = true;
+  port = 0;
+  state = 0;
+  vsnStart = 0;
+  /** The end of the node state. */
+  end = 0;
+}
+
+export const layout = new Layout();
+
+/** The key bytes (fixstr header + name) of each field, in Go's order. */
+const KEYS = ['Addr', 'Incarnation', 'Meta', 'Name', 'Port', 'State', 'Vsn'].map(
+  (k) => new Uint8Array([0xa0 | k.length, ...Array.from(k, (c) => c.charCodeAt(0))]),
+);
+const [K_ADDR, K_INC, K_META, K_NAME, K_PORT, K_STATE, K_VSN] = KEYS;
+
+/** Set by `bytesAt`: the start of the value's body and its length (-1 for nil). */
+let valStart = 0;
+let valLen = 0;
+
+/**
+ * A str/bin value or nil at `b[q]`, with a body of at most 0xffff bytes: sets valStart/valLen
+ * and returns the position after it; -1 if it is not one or is cut short.
+ */
+function bytesAt(b: Uint8Array, end: number, q: number): number {
+  if (q >= end) return -1;
+  const t = b[q++];
+  let len: number;
+  if (t >= 0xa0 && t <= 0xbf) len = t & 0x1f;
+  else if (t === 0xc4 || t === 0xd9) {
+    if (q >= end) return -1;
+    len = b[q++];
+  } else if (t === 0xc5 || t === 0xda) {
+    if (q + 2 > end) return -1;
+    len = (b[q] << 8) | b[q + 1];
+    q += 2;
+  } else if (t === 0xc0) {
+    valStart = q;
+    valLen = -1;
+    return q;
+  } else return -1;
+  if (q + len > end) return -1;
+  valStart = q;
+  valLen = len;
+  return q + len;
+}
+
+/** Set by `uintAt`: the value. */
+let uintVal = 0;
+
+/** An unsigned integer at `b[q]` (positive fixint, uint8/16/32): sets uintVal, returns the position after it; -1 otherwise. */
+function uintAt(b: Uint8Array, end: number, q: number): number {
+  if (q >= end) return -1;
+  const t = b[q];
+  if (t <= 0x7f) {
+    uintVal = t;
+    return q + 1;
+  }
+  if (t === 0xcc && q + 2 <= end) {
+    uintVal = b[q + 1];
+    return q + 2;
+  }
+  if (t === 0xcd && q + 3 <= end) {
+    uintVal = (b[q + 1] << 8) | b[q + 2];
+    return q + 3;
+  }
+  if (t === 0xce && q + 5 <= end) {
+    uintVal = ((b[q + 1] << 24) | (b[q + 2] << 16) | (b[q + 3] << 8) | b[q + 4]) >>> 0;
+    return q + 5;
+  }
+  return -1;
+}
+
+/** Whether `key` is at `b[q]` (before `end`). */
+function keyAt(b: Uint8Array, end: number, q: number, key: Uint8Array): boolean {
+  const n = key.length;
+  if (q + n > end) return false;
+  for (let i = 0; i < n; i++) if (b[q + i] !== key[i]) return false;
+  return true;
+}
+
+/**
+ * Whether the node state at `b[pos]` is in Go's layout with values a record can hold exactly
+ * (a non-nil name and address, six version bytes, a port that fits 16 bits, address and
+ * metadata of at most 64 bytes); if so, `layout` says where each value is.
+ */
+export function parseGoLayout(b: Uint8Array, pos: number, end: number): boolean {
+  const L = layout;
+  let q = pos;
+  if (q >= end || b[q] !== 0x87) return false;
+  q++;
+  if (!keyAt(b, end, q, K_ADDR)) return false;
+  q = bytesAt(b, end, q + K_ADDR.length);
+  if (q < 0 || valLen < 0 || valLen > INTERN_BYTES_MAX) return false;
+  L.addrStart = valStart;
+  L.addrLen = valLen;
+  if (!keyAt(b, end, q, K_INC)) return false;
+  q = uintAt(b, end, q + K_INC.length);
+  if (q < 0) return false;
+  L.incarnation = uintVal;
+  if (!keyAt(b, end, q, K_META)) return false;
+  q = bytesAt(b, end, q + K_META.length);
+  if (q < 0 || valLen > INTERN_BYTES_MAX) return false;
+  L.metaStart = valStart;
+  L.metaLen = valLen;
+  if (!keyAt(b, end, q, K_NAME)) return false;
+  q = bytesAt(b, end, q + K_NAME.length);
+  if (q < 0 || valLen < 0) return false;
+  const nameStart = valStart;
+  const nameLen = valLen;
+  let h = FNV_OFFSET;
+  let high = 0;
+  for (let i = nameStart; i < nameStart + nameLen; i++) {
+    const c = b[i];
+    high |= c;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  L.nameStart = nameStart;
+  L.nameLen = nameLen;
+  L.nameHash = h ^ (h >>> 16);
+  L.nameAscii = high <= 0x7f;
+  if (!keyAt(b, end, q, K_PORT)) return false;
+  q = uintAt(b, end, q + K_PORT.length);
+  if (q < 0 || uintVal > 0xffff) return false;
+  L.port = uintVal;
+  if (!keyAt(b, end, q, K_STATE)) return false;
+  q = uintAt(b, end, q + K_STATE.length);
+  if (q < 0) return false;
+  L.state = uintVal;
+  if (!keyAt(b, end, q, K_VSN)) return false;
+  q = bytesAt(b, end, q + K_VSN.length);
+  if (q < 0 || valLen !== 6) return false;
+  L.vsnStart = valStart;
+  L.end = q;
+  return true;
+}
+
+/** The name `layout` found, as the generic decoder reads it (interned when short ASCII). */
+export function layoutName(b: Uint8Array): string {
+  const L = layout;
+  const start = L.nameStart;
+  const len = L.nameLen;
+  if (L.nameAscii) {
+    const s = internAsciiHashed(b, start, len, L.nameHash);
+    if (s !== undefined) return s;
+  }
+  return utf8.decode(b.subarray(start, start + len));
+}
+
+/** A member record with the values `layout` found in `b` (after `parseGoLayout` returned true). */
+export function recordFromLayout(b: Uint8Array): NodeState {
+  const L = layout;
+  const name = layoutName(b);
+  let addrBuf: Uint8Array = EMPTY;
+  let addrAt = 0;
+  if (L.addrLen > 0) {
+    internAt(b, L.addrStart, L.addrLen);
+    addrBuf = internedSlab;
+    addrAt = internedAt;
+  }
+  let metaBuf: Uint8Array | null = null;
+  let metaAt = 0;
+  const metaLen = L.metaLen;
+  if (metaLen === 0) metaBuf = EMPTY;
+  else if (metaLen > 0) {
+    internAt(b, L.metaStart, metaLen);
+    metaBuf = internedSlab;
+    metaAt = internedAt;
+  }
+  return heldRecord(
+    name,
+    addrBuf,
+    addrAt,
+    L.addrLen,
+    L.port,
+    metaBuf,
+    metaAt,
+    metaLen < 0 ? 0 : metaLen,
+    L.incarnation,
+    L.state as NodeStateCode,
+    ownVsnAt(b, L.vsnStart),
+  );
+}
