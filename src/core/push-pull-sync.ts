@@ -92,7 +92,9 @@ export class PushPullSync {
       fixed.port = config.bindPort;
       return fixed;
     };
-    if (config.protocolVersion < 2 || nodes.some((n) => n.port === 0)) nodes = nodes.map(fixPort);
+    let portZero = config.protocolVersion < 2;
+    for (let i = 0; i < nodes.length && !portZero; i++) portZero = nodes[i].port === 0;
+    if (portZero) nodes = nodes.map(fixPort);
     const incompatible = this.state.verifyProtocol(nodes);
     if (incompatible !== undefined) return incompatible;
     if (join && delegates.merge !== undefined) {
