@@ -89,8 +89,11 @@ export class MemberState {
     this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult, encodeAliveOf);
   }
 
+  /** The clock reading of the push/pull slice being merged (`mergeState`), if any. */
+  private sliceNow: number | undefined = undefined;
+
   private get now(): number {
-    return this.ctx.io.now();
+    return this.sliceNow ?? this.ctx.io.now();
   }
 
   private get selfName(): string {
@@ -140,18 +143,20 @@ export class MemberState {
 
   /** Applies an alive message (Go's aliveNode). `bootstrap` is our own first alive. */
   aliveNode(a: Alive, opts?: { bootstrap?: boolean; notify?: () => void }): void {
-    this.applyAlive(a, opts, undefined);
+    this.applyAlive(a, opts, undefined, null);
   }
 
   /**
    * `aliveNode`; with `record`, `a` holds the fields of that push/pull record (`RecordAlive`),
-   * and a new member takes the record itself instead of a new one. Returns the member's record
-   * when the alive was applied.
+   * and a new member takes the record itself instead of a new one. `known` is the member's entry
+   * as the caller just looked it up (null: not looked up). Returns the member's record when the
+   * alive was applied.
    */
   private applyAlive(
     a: Alive,
     opts: { bootstrap?: boolean; notify?: () => void } | undefined,
     record: NodeState | undefined,
+    known: NodeState | undefined | null,
   ): NodeState | undefined {
     const { io, delegates, config } = this.ctx;
     // No options object by default: push/pull merges call this per member.
@@ -174,7 +179,8 @@ export class MemberState {
         return undefined;
       }
     }
-    let state = this.table.get(a.node);
+    // The caller's lookup stands unless a delegate ran since (it may have changed the table).
+    let state = known === null || delegates.alive !== undefined ? this.table.get(a.node) : known;
     let updatesNode = false;
     /** A new entry, made from this message: its fields need not be set again below. */
     let created = false;
@@ -276,9 +282,8 @@ export class MemberState {
    * a valid alive about another member we know at the same address with an incarnation no
    * newer. Push/pull mostly carries such entries; skipping them early saves building messages.
    */
-  private aliveIsStale(r: PushNodeState): boolean {
+  private aliveIsStale(r: PushNodeState, state: NodeState | undefined): boolean {
     if (this.ctx.delegates.alive !== undefined || r.name === this.selfName) return false;
-    const state = this.table.get(r.name);
     if (state === undefined || r.incarnation > state.incarnation || state.port !== r.port) return false;
     const vsn = r.vsn;
     if (vsn !== null && vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) return false;
@@ -466,20 +471,32 @@ export class MemberState {
 
   /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
   mergeState(remote: readonly PushNodeState[], from = 0, to = remote.length): void {
+    // One clock reading for the slice: every member it changes changed at the same moment.
+    this.sliceNow = this.ctx.io.now();
+    try {
+      this.mergeSlice(remote, from, to);
+    } finally {
+      this.sliceNow = undefined;
+    }
+  }
+
+  private mergeSlice(remote: readonly PushNodeState[], from: number, to: number): void {
     for (let i = from; i < to; i++) {
       const r = remote[i];
       switch (r.state) {
         case NodeStateCode.Alive: {
-          if (this.aliveIsStale(r)) break;
+          const known = this.table.get(r.name);
+          if (this.aliveIsStale(r, known)) break;
           // A record read straight from Go's layout (go-node-state.ts) is applied as it is:
           // no views of its fields unless a rarer path asks for them, and a new member keeps it.
           const record =
             r instanceof NodeState
-              ? this.applyAlive(new RecordAlive(r), undefined, r)
+              ? this.applyAlive(new RecordAlive(r), undefined, r, known)
               : this.applyAlive(
                   { incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn },
                   undefined,
                   undefined,
+                  known,
                 );
           // The push/pull decoder's cache compares the next state of this member with its
           // record rather than keeping a copy of the same values (push-state-cache.ts).
