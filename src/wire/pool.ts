@@ -31,10 +31,13 @@ class SlabPool {
   readonly maxPooled: number;
   private slab: ArrayBuffer;
   private used = 0;
+  /** Starts are multiples of `align + 1` (a power of two). */
+  private readonly align: number;
 
-  constructor(slabBytes: number) {
+  constructor(slabBytes: number, align = 8) {
     this.slabBytes = slabBytes;
     this.maxPooled = slabBytes / 8;
+    this.align = align - 1;
     this.slab = this.newSlab();
   }
 
@@ -63,8 +66,8 @@ class SlabPool {
       this.used = 0;
     }
     const at = this.used;
-    // 8-byte aligned starts, as Node's pool keeps them.
-    this.used = (at + n + 7) & ~7;
+    // Aligned starts (8 bytes, as Node's pool keeps them, unless the pool says otherwise).
+    this.used = (at + n + this.align) & ~this.align;
     return at;
   }
 
@@ -78,9 +81,11 @@ const outputs = new SlabPool(32 * 1024);
 const kept = new SlabPool(4 * 1024);
 /**
  * Small slabs for the arrays bytes-intern.ts hands out: its cache replaces entries in any order,
- * and each one it still holds keeps its slab alive, so a slab there is at most 512 bytes.
+ * and each one it still holds keeps its slab alive, so a slab there is at most 512 bytes. The
+ * bytes are read a byte at a time, so they are packed without alignment (a 4-byte address took
+ * 8, and every 43-byte metadata 48).
  */
-const interned = new SlabPool(512);
+const interned = new SlabPool(512, 1);
 
 /** A new `n`-byte output buffer; its contents are unspecified until the caller writes all of it. */
 export function allocOutput(n: number): Uint8Array {
