@@ -339,6 +339,7 @@ export class MemberState {
   }
 
   private cancelSuspicion(name: string): void {
+    if (this.suspicions.size === 0) return; // the usual case: no lookup
     const active = this.suspicions.get(name);
     if (active === undefined) return;
     active.timer.cancel();
