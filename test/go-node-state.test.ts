@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../src/errors.ts';
 import { pushNodeStateCodec } from '../src/wire/messages.ts';
 import { MsgpackReader } from '../src/wire/msgpack-reader.ts';
-import { decodePushPull } from '../src/wire/push-pull.ts';
+import { PushPullReader, decodePushPull, encodePushPull } from '../src/wire/push-pull.ts';
 import { FUZZ_RUNS } from './support/fuzz.ts';
 import { nodeFields } from './support/node-fields.ts';
 
@@ -112,6 +112,16 @@ function outcome(f: () => unknown): unknown {
   }
 }
 
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (err) {
+    if (err instanceof DecodeError) return err.code;
+    throw err;
+  }
+}
+
 describe("node states in Go's layout", () => {
   it('decode as the generic decoder reads the same bytes', () => {
     fc.assert(
@@ -126,5 +136,27 @@ describe("node states in Go's layout", () => {
       }),
       { numRuns: Math.max(2_000, FUZZ_RUNS / 5) },
     );
+  });
+});
+
+describe("a push/pull in Go's layout that is not all there", () => {
+  it('is refused as truncated before any node state is decoded', () => {
+    const nodes = [0, 1, 2].map((i) => ({
+      name: `cut-${i}`,
+      addr: new Uint8Array([10, 1, 0, i]),
+      port: 7946,
+      meta: new TextEncoder().encode(`id=${i}`),
+      incarnation: 1,
+      state: 0,
+      vsn: new Uint8Array([1, 5, 2, 0, 0, 0]),
+    }));
+    const msg = encodePushPull({ join: false, nodes, userState: new Uint8Array([7, 7]) });
+    const headerEnd = msg.indexOf(0x87); // the first node state
+    for (let cut = headerEnd; cut < msg.length; cut++) {
+      const part = msg.subarray(0, cut);
+      expect(codeOf(() => new PushPullReader(new MsgpackReader(part, 1)).requireComplete())).toBe('truncated');
+      expect(codeOf(() => decodePushPull(part))).toBe('truncated');
+    }
+    expect(() => new PushPullReader(new MsgpackReader(msg, 1)).requireComplete()).not.toThrow();
   });
 });
