@@ -43,12 +43,19 @@ describe('bytes-intern', () => {
     const long = new Uint8Array(200).fill(7);
     const msg = encodePushPull({
       join: false,
-      nodes: [node('a', new Uint8Array([1, 2])), node('b', long), node('c', new Uint8Array([3]))],
+      nodes: [
+        node('a', new Uint8Array([1, 2])),
+        node('b', long),
+        node('c', new Uint8Array([3])),
+        node('d', new Uint8Array([1, 2])),
+      ],
       userState: new Uint8Array(0),
     });
     const pp = decodePushPull(msg);
-    const [a, b, c] = pp.nodes;
-    expect(sameHeld(a.addr, b.addr)).toBe(true);
+    const [a, b, c, d] = pp.nodes;
+    // Equal metadata is one kept copy; an address is copied into a kept slab for its member.
+    expect(sameHeld(a.meta, d.meta)).toBe(true);
+    expect(isKept(a.meta as Uint8Array) && isKept(c.addr as Uint8Array)).toBe(true);
     // Six version bytes in Go's layout are one shared array (vsn-intern.ts), kept.
     expect(a.vsn).toBe(c.vsn);
     expect(isKept(a.vsn as Uint8Array) && isKept(b.vsn as Uint8Array)).toBe(true);
@@ -61,6 +68,7 @@ describe('bytes-intern', () => {
       node('a', new Uint8Array([1, 2])),
       node('b', long),
       node('c', new Uint8Array([3])),
+      node('d', new Uint8Array([1, 2])),
     ]);
   });
 });

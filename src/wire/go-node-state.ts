@@ -5,8 +5,10 @@
  * allocating nothing; push-state-cache.ts then compares them with the node state it last took
  * for the name, and for a name it has not seen (or a change) `recordFromLayout` fills a member
  * record directly — no intermediate node state object and no views of its fields: the name from
- * string-intern.ts, the address and metadata as held bytes in bytes-intern.ts's slabs, the
- * version bytes shared (vsn-intern.ts). That record is what a merge then keeps for a new member.
+ * string-intern.ts, the address copied into a kept slab and the metadata through
+ * bytes-intern.ts (shared with every member that has the same), both held as (slab, offset,
+ * length), the version bytes shared (vsn-intern.ts). That record is what a merge then keeps
+ * for a new member.
  *
  * Anything else — another key order or form, a nil address or name, version bytes that are not
  * six, an address or metadata longer than bytes-intern.ts keeps (64 bytes: the generic decoder
@@ -16,9 +18,11 @@
  * past `end`, it only says no.
  */
 import { type NodeState, heldRecord } from '../core/node-state.ts';
+import type { HeldNodeState } from './push-state-cache.ts';
 import { INTERN_BYTES_MAX, internAt, internedAt, internedSlab } from './bytes-intern.ts';
 import type { NodeStateCode } from './messages.ts';
 import { internAsciiHashed } from './string-intern.ts';
+import { keepSharedAt, placedAt, placedSlab } from './pool.ts';
 import { ownVsnAt } from './vsn-intern.ts';
 
 const utf8 = new TextDecoder('utf-8');
@@ -37,7 +41,10 @@ class Layout {
   metaLen = 0;
   nameStart = 0;
   nameLen = 0;
-  /** FNV-1a of the name's bytes, folded (`h ^ h >>> 16`): push-state-cache.ts and string-intern.ts mask it. */
+  /**
+   * FNV-1a of the name's bytes, folded (`h ^ h >>> 16`): push-state-cache.ts and string-intern.ts
+   * mask it. Set by `hashLayoutName`, as is `nameAscii`.
+   */
   nameHash = 0;
   /** Whether the name is ASCII (its bytes are its char codes). */
   nameAscii = true;
@@ -162,19 +169,8 @@ export function parseGoLayout(b: Uint8Array, pos: number, end: number): boolean 
   if (!keyAt(b, end, q, K_NAME)) return false;
   q = bytesAt(b, end, q + K_NAME.length);
   if (q < 0 || valLen < 0) return false;
-  const nameStart = valStart;
-  const nameLen = valLen;
-  let h = FNV_OFFSET;
-  let high = 0;
-  for (let i = nameStart; i < nameStart + nameLen; i++) {
-    const c = b[i];
-    high |= c;
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  L.nameStart = nameStart;
-  L.nameLen = nameLen;
-  L.nameHash = h ^ (h >>> 16);
-  L.nameAscii = high <= 0x7f;
+  L.nameStart = valStart;
+  L.nameLen = valLen;
   if (!keyAt(b, end, q, K_PORT)) return false;
   q = uintAt(b, end, q + K_PORT.length);
   if (q < 0 || uintVal > 0xffff) return false;
@@ -191,7 +187,23 @@ export function parseGoLayout(b: Uint8Array, pos: number, end: number): boolean 
   return true;
 }
 
-/** The name `layout` found, as the generic decoder reads it (interned when short ASCII). */
+/** Sets `layout.nameHash` and `nameAscii` for the name `parseGoLayout` found in `b`. */
+export function hashLayoutName(b: Uint8Array): void {
+  const L = layout;
+  const start = L.nameStart;
+  const end = start + L.nameLen;
+  let h = FNV_OFFSET;
+  let high = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    high |= c;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  L.nameHash = h ^ (h >>> 16);
+  L.nameAscii = high <= 0x7f;
+}
+
+/** The name `layout` found (after `hashLayoutName`), as the generic decoder reads it (interned when short ASCII). */
 export function layoutName(b: Uint8Array): string {
   const L = layout;
   const start = L.nameStart;
@@ -203,31 +215,55 @@ export function layoutName(b: Uint8Array): string {
   return utf8.decode(b.subarray(start, start + len));
 }
 
-/** A member record with the values `layout` found in `b` (after `parseGoLayout` returned true). */
-export function recordFromLayout(b: Uint8Array): NodeState {
+/** Whether `b[start, start + len)` are the `heldLen` bytes at `heldAt` of `held`. */
+function sameHeld(b: Uint8Array, start: number, len: number, held: Uint8Array | null, heldAt: number, heldLen: number) {
+  if (held === null || heldLen !== len) return false;
+  for (let i = 0; i < len; i++) if (held[heldAt + i] !== b[start + i]) return false;
+  return true;
+}
+
+/**
+ * A member record with the values `layout` found in `b` (after `parseGoLayout` returned true).
+ * `prev`, the node state last taken for the name: its address and metadata are shared when
+ * they are the same bytes (a member whose incarnation or state changed).
+ */
+export function recordFromLayout(b: Uint8Array, prev?: HeldNodeState): NodeState {
   const L = layout;
   const name = layoutName(b);
   let addrBuf: Uint8Array = EMPTY;
   let addrAt = 0;
-  if (L.addrLen > 0) {
-    internAt(b, L.addrStart, L.addrLen);
-    addrBuf = internedSlab;
-    addrAt = internedAt;
+  const addrLen = L.addrLen;
+  if (addrLen > 0) {
+    if (prev !== undefined && sameHeld(b, L.addrStart, addrLen, prev.addrBuf, prev.addrAt, prev.addrLen)) {
+      addrBuf = prev.addrBuf as Uint8Array;
+      addrAt = prev.addrAt;
+    } else {
+      // Copied, not interned: an address is nearly always a member's own, and its 4 or 16
+      // bytes take less room in a slab than a cache entry would.
+      keepSharedAt(b, L.addrStart, addrLen);
+      addrBuf = placedSlab;
+      addrAt = placedAt;
+    }
   }
   let metaBuf: Uint8Array | null = null;
   let metaAt = 0;
   const metaLen = L.metaLen;
   if (metaLen === 0) metaBuf = EMPTY;
   else if (metaLen > 0) {
-    internAt(b, L.metaStart, metaLen);
-    metaBuf = internedSlab;
-    metaAt = internedAt;
+    if (prev !== undefined && sameHeld(b, L.metaStart, metaLen, prev.metaBuf, prev.metaAt, prev.metaLen)) {
+      metaBuf = prev.metaBuf;
+      metaAt = prev.metaAt;
+    } else {
+      internAt(b, L.metaStart, metaLen);
+      metaBuf = internedSlab;
+      metaAt = internedAt;
+    }
   }
   return heldRecord(
     name,
     addrBuf,
     addrAt,
-    L.addrLen,
+    addrLen,
     L.port,
     metaBuf,
     metaAt,

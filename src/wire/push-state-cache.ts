@@ -23,7 +23,7 @@
  */
 import { type NodeState, heldRecord } from '../core/node-state.ts';
 import { INTERN_BYTES_MAX } from './bytes-intern.ts';
-import { layout, parseGoLayout, recordFromLayout } from './go-node-state.ts';
+import { hashLayoutName, layout, parseGoLayout, recordFromLayout } from './go-node-state.ts';
 import { type NodeStateCode, type PushNodeState, pushNodeStateCodec } from './messages.ts';
 import type { MsgpackReader } from './msgpack-reader.ts';
 import { slabOf } from './pool.ts';
@@ -132,12 +132,13 @@ export function readPushNodeState(r: MsgpackReader): PushNodeState {
   const b = r.buf;
   if (parseGoLayout(b, r.pos, r.end)) {
     r.pos = layout.end;
+    hashLayoutName(b);
     const slot = layout.nameAscii ? slotOf(b, layout.nameHash >>> 1) : -1;
     if (slot >= 0) {
       const held = slots[slot] as HeldNodeState;
       if (sameAsLayout(held, b)) return recordOf(held);
       // A change: the new values replace the old ones (a merge then puts the member's record here).
-      const changed = recordFromLayout(b);
+      const changed = recordFromLayout(b, held);
       slots[slot] = changed;
       return changed;
     }
