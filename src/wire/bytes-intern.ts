@@ -1,6 +1,7 @@
 /**
- * Short byte fields of push/pull node states (address, metadata, version bytes) through a bounded
- * cache, as string-intern.ts does for names: the same bytes read again come back in the kept
+ * Short byte fields of push/pull node states the generic decoder reads (address, metadata,
+ * version bytes; a node state in Go's layout is read by go-node-state.ts, which does not come
+ * here) through a bounded cache, as string-intern.ts does for names: the same bytes read again come back in the kept
  * slab where we already hold them instead of being copied again, and a member keeps them there
  * (pool.ts `isKept`: no second copy; byte-ref.ts: held as slab and offset). Arrays handed out are
  * views of copies in the kept slabs of pool.ts, never of the input, and share their bytes with

@@ -5,9 +5,9 @@
  * allocating nothing; push-state-cache.ts then compares them with the node state it last took
  * for the name, and for a name it has not seen (or a change) `recordFromLayout` fills a member
  * record directly — no intermediate node state object and no views of its fields: the name from
- * string-intern.ts, the address copied into a kept slab and the metadata through
- * bytes-intern.ts (shared with every member that has the same), both held as (slab, offset,
- * length), the version bytes shared (vsn-intern.ts). That record is what a merge then keeps
+ * string-intern.ts, the address copied into a kept slab and the metadata shared with a recent
+ * equal value (recent-bytes.ts) or copied, both held as (slab, offset, length), the version
+ * bytes shared (vsn-intern.ts). That record is what a merge then keeps
  * for a new member.
  *
  * Anything else — another key order or form, a nil address or name, version bytes that are not
@@ -19,10 +19,11 @@
  */
 import { type NodeState, heldRecord } from '../core/node-state.ts';
 import type { HeldNodeState } from './push-state-cache.ts';
-import { INTERN_BYTES_MAX, internAt, internedAt, internedSlab } from './bytes-intern.ts';
+import { INTERN_BYTES_MAX } from './bytes-intern.ts';
 import type { NodeStateCode } from './messages.ts';
 import { internAsciiHashed } from './string-intern.ts';
 import { keepSharedAt, placedAt, placedSlab } from './pool.ts';
+import { recentAt, recentSlab, shareRecent } from './recent-bytes.ts';
 import { ownVsnAt } from './vsn-intern.ts';
 
 const utf8 = new TextDecoder('utf-8');
@@ -254,9 +255,9 @@ export function recordFromLayout(b: Uint8Array, prev?: HeldNodeState): NodeState
       metaBuf = prev.metaBuf;
       metaAt = prev.metaAt;
     } else {
-      internAt(b, L.metaStart, metaLen);
-      metaBuf = internedSlab;
-      metaAt = internedAt;
+      shareRecent(b, L.metaStart, metaLen);
+      metaBuf = recentSlab;
+      metaAt = recentAt;
     }
   }
   return heldRecord(
