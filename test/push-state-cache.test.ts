@@ -153,3 +153,28 @@ describe('push/pull reply', () => {
     core.shutdown();
   });
 });
+
+describe('merging records read from the bytes', () => {
+  const merge = (core: MemberlistCore, nodes: PushNodeState[]): void => {
+    const { message } = decodeStreamMessage(state(nodes), NO_SECURITY, NO_SECURITY.label);
+    core.handleStream('10.9.0.1:7946', message);
+  };
+  const member = (core: MemberlistCore, name: string) => core.members().find((m) => m.name === name);
+
+  it('applies them by the alive rules: newer incarnations update, another address conflicts', () => {
+    const core = quietCore('record-merge');
+    merge(core, [node(40)]);
+    expect(member(core, 'cache-test-40')).toMatchObject({ incarnation: 3, addr: '10.9.0.40', port: 7946 });
+    merge(core, [node(40, { incarnation: 5, meta: enc.encode('id=new') })]);
+    const updated = member(core, 'cache-test-40');
+    expect(updated?.incarnation).toBe(5);
+    expect(new TextDecoder().decode(updated?.meta)).toBe('id=new');
+    // Another address while alive: a conflict, the member keeps what it had.
+    merge(core, [node(40, { incarnation: 7, addr: new Uint8Array([10, 9, 9, 9]) })]);
+    expect(member(core, 'cache-test-40')).toMatchObject({ incarnation: 5, addr: '10.9.0.40' });
+    // The same state again: unchanged.
+    merge(core, [node(40, { incarnation: 5, meta: enc.encode('id=new') })]);
+    expect(member(core, 'cache-test-40')?.incarnation).toBe(5);
+    core.shutdown();
+  });
+});

@@ -211,7 +211,7 @@ export class MemberState {
       }
       this.table.add(state);
       created = true;
-    } else if (!state.addrEquals(a.addr) || state.port !== a.port) {
+    } else if (state.port !== a.port || !(record !== undefined ? state.sameAddr(record) : state.addrEquals(a.addr))) {
       if (!ipAllowed(this.ctx.cidrs, a.addr)) {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected address update: address not allowed');
         return undefined;
