@@ -8,6 +8,7 @@ import { internBytes } from '../src/wire/bytes-intern.ts';
 import { NodeStateCode } from '../src/wire/messages.ts';
 import { isKept } from '../src/wire/pool.ts';
 import { decodePushPull, encodePushPull } from '../src/wire/push-pull.ts';
+import { nodeFields } from './support/node-fields.ts';
 
 /** Whether two arrays show the same bytes in memory. */
 const sameHeld = (x: Uint8Array | null, y: Uint8Array | null): boolean =>
@@ -42,19 +43,33 @@ describe('bytes-intern', () => {
     const long = new Uint8Array(200).fill(7);
     const msg = encodePushPull({
       join: false,
-      nodes: [node('a', new Uint8Array([1, 2])), node('b', long)],
+      nodes: [
+        node('a', new Uint8Array([1, 2])),
+        node('b', long),
+        node('c', new Uint8Array([3])),
+        node('d', new Uint8Array([1, 2])),
+      ],
       userState: new Uint8Array(0),
     });
     const pp = decodePushPull(msg);
-    const [a, b] = pp.nodes;
-    expect(sameHeld(a.addr, b.addr)).toBe(true);
-    expect(sameHeld(a.vsn, b.vsn)).toBe(true);
+    const [a, b, c, d] = pp.nodes;
+    // Equal metadata is one kept copy; an address is copied into a kept slab for its member.
+    expect(sameHeld(a.meta, d.meta)).toBe(true);
+    expect(isKept(a.meta as Uint8Array) && isKept(c.addr as Uint8Array)).toBe(true);
+    // Six version bytes in Go's layout are one shared array (vsn-intern.ts), kept.
+    expect(a.vsn).toBe(c.vsn);
+    expect(isKept(a.vsn as Uint8Array) && isKept(b.vsn as Uint8Array)).toBe(true);
     expect(isKept(a.addr as Uint8Array)).toBe(true);
     expect(a.addr?.buffer).not.toBe(msg.buffer);
     // Longer than the cache takes: a view into the input, as before.
     expect(b.meta?.buffer).toBe(msg.buffer);
     expect([...(b.meta as Uint8Array)]).toEqual([...long]);
-    expect(pp.nodes).toEqual([node('a', new Uint8Array([1, 2])), node('b', long)]);
+    expect(pp.nodes.map(nodeFields)).toEqual([
+      node('a', new Uint8Array([1, 2])),
+      node('b', long),
+      node('c', new Uint8Array([3])),
+      node('d', new Uint8Array([1, 2])),
+    ]);
   });
 });
 

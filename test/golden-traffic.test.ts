@@ -19,6 +19,7 @@ import { NO_SECURITY } from '../src/wire/wire-security.ts';
 import { codecsByName } from '../src/wire/messages.ts';
 import { hex, toHex } from './support/hex.ts';
 import { fromGoFields, loadVectors, securityOf } from './support/vectors.ts';
+import { nodeFields } from './support/node-fields.ts';
 
 const te = new TextEncoder();
 const { records } = loadVectors<{ records: any[] }>('traffic.json');
@@ -93,7 +94,7 @@ describe('traffic of real Go memberlist nodes', () => {
         case MessageType.PushPull: {
           const pp = message.pushPull;
           expect(pp.join).toBe(goMsg.header.Join);
-          expect(pp.nodes.map((n) => ({ ...n }))).toEqual(
+          expect(pp.nodes.map(nodeFields)).toEqual(
             goMsg.nodes.map((n: any) => fromGoFields(codecsByName.pushNodeState, n)),
           );
           expect(toHex(pp.userState)).toBe(goMsg.userState);

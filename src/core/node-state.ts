@@ -106,6 +106,34 @@ export class NodeState {
     return heldEquals(this.metaBuf ?? EMPTY, this.metaAt, this.metaLen, b ?? EMPTY);
   }
 
+  /** The metadata's length, -1 for nil. */
+  get metaLenOrNil(): number {
+    return this.metaBuf === null ? -1 : this.metaLen;
+  }
+
+  /** Takes the address and metadata `from` holds (held bytes are shared read-only, no copy). */
+  takeBytes(from: NodeState): void {
+    this.addrBuf = from.addrBuf;
+    this.addrAt = from.addrAt;
+    this.addrLen = from.addrLen;
+    this.metaBuf = from.metaBuf;
+    this.metaAt = from.metaAt;
+    this.metaLen = from.metaLen;
+  }
+
+  /** Whether the address is the one `other` holds, without making a view. */
+  sameAddr(other: NodeState): boolean {
+    const len = this.addrLen;
+    if (other.addrLen !== len) return false;
+    const a = this.addrBuf;
+    const b = other.addrBuf;
+    const x = this.addrAt;
+    const y = other.addrAt;
+    if (a === b && x === y) return true;
+    for (let i = 0; i < len; i++) if (a[x + i] !== b[y + i]) return false;
+    return true;
+  }
+
   /** A copy to change (`OverlayMemberTable.own`: the original is shared). */
   copy(): NodeState {
     const n = new NodeState(
@@ -126,6 +154,34 @@ export class NodeState {
     n.metaLen = this.metaLen;
     return n;
   }
+}
+
+/**
+ * A record whose byte fields are already held as (kept slab, offset, length) — a push/pull node
+ * state decoded straight into one (go-node-state.ts), which a merge may then take as the
+ * member's record. `stateChange` is -Infinity until a core takes it.
+ */
+export function heldRecord(
+  name: string,
+  addrBuf: Uint8Array,
+  addrAt: number,
+  addrLen: number,
+  port: number,
+  metaBuf: Uint8Array | null,
+  metaAt: number,
+  metaLen: number,
+  incarnation: number,
+  state: NodeStateCode,
+  vsn: Uint8Array,
+): NodeState {
+  const n = new NodeState(name, EMPTY, port, null, incarnation, state, Number.NEGATIVE_INFINITY, vsn);
+  n.addrBuf = addrBuf;
+  n.addrAt = addrAt;
+  n.addrLen = addrLen;
+  n.metaBuf = metaBuf;
+  n.metaAt = metaAt;
+  n.metaLen = metaLen;
+  return n;
 }
 
 /** A member as users and delegates see it (Go's Node plus incarnation). */

@@ -6,7 +6,7 @@
 import { type EncodedNodes, type PushPull, PushPullWriter } from '../wire/push-pull.ts';
 import { MessageType, NodeStateCode, type PushNodeState } from '../wire/messages.ts';
 import type { StreamResult } from './core-io.ts';
-import { type Node, makeNode, nodeAddress, statusName } from './node-state.ts';
+import { type Node, NodeState, makeNode, nodeAddress, statusName } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
 
 /** Members applied per slice when the adapter merges a peer's reply over several turns. */
@@ -85,9 +85,16 @@ export class PushPullSync {
   beginMerge(remote: PushPull, join: boolean): PushPullMerge | string {
     const { config, delegates } = this.ctx;
     let nodes = remote.nodes;
-    const fixPort = (n: PushNodeState): PushNodeState =>
-      config.protocolVersion < 2 || n.port === 0 ? { ...n, port: config.bindPort } : n;
-    if (config.protocolVersion < 2 || nodes.some((n) => n.port === 0)) nodes = nodes.map(fixPort);
+    const fixPort = (n: PushNodeState): PushNodeState => {
+      if (config.protocolVersion >= 2 && n.port !== 0) return n;
+      if (!(n instanceof NodeState)) return { ...n, port: config.bindPort };
+      const fixed = n.copy(); // a record: its byte fields are accessors, not to be spread
+      fixed.port = config.bindPort;
+      return fixed;
+    };
+    let portZero = config.protocolVersion < 2;
+    for (let i = 0; i < nodes.length && !portZero; i++) portZero = nodes[i].port === 0;
+    if (portZero) nodes = nodes.map(fixPort);
     const incompatible = this.state.verifyProtocol(nodes);
     if (incompatible !== undefined) return incompatible;
     if (join && delegates.merge !== undefined) {

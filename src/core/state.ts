@@ -6,8 +6,9 @@
  */
 import { type Cidr, ipAllowed } from '../net/cidr.ts';
 import { ipToString } from '../net/ip.ts';
-import { encodeMessage, encodedLength } from '../wire/codec.ts';
-import { keepBytes } from '../wire/pool.ts';
+import { aliveLengthOf } from '../wire/alive-length.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import { ownVsn } from '../wire/vsn-intern.ts';
 import { adoptPushState } from '../wire/push-state-cache.ts';
 import {
   type Alive,
@@ -29,26 +30,6 @@ import type { TimerHandle, TimerQueue } from './timer-queue.ts';
 import { suspicionTimeout } from './timing.ts';
 
 const EMPTY = new Uint8Array(0);
-
-const ZERO_VSN = new Uint8Array(6);
-/** The distinct version byte strings members hold: nearly every member has the same one. */
-const sharedVsns: Uint8Array[] = [];
-
-/**
- * The six version bytes to keep for a member: one shared copy per distinct value (entries are
- * replaced, never changed in place), instead of one array per member.
- */
-function ownVsn(vsn: Uint8Array): Uint8Array {
-  if (vsn.length < 6) return ZERO_VSN;
-  for (const v of sharedVsns) {
-    if (v[0] === vsn[0] && v[1] === vsn[1] && v[2] === vsn[2] && v[3] === vsn[3] && v[4] === vsn[4] && v[5] === vsn[5])
-      return v;
-  }
-  const copy = keepBytes(vsn.subarray(0, 6));
-  if (sharedVsns.length >= 16) sharedVsns.shift();
-  sharedVsns.push(copy);
-  return copy;
-}
 
 export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === b) return true;
@@ -108,8 +89,11 @@ export class MemberState {
     this.broadcasts = new BroadcastQueue(() => this.table.estimatedSize, ctx.config.retransmitMult, encodeAliveOf);
   }
 
+  /** The clock reading of the push/pull slice being merged (`mergeState`), if any. */
+  private sliceNow: number | undefined = undefined;
+
   private get now(): number {
-    return this.ctx.io.now();
+    return this.sliceNow ?? this.ctx.io.now();
   }
 
   private get selfName(): string {
@@ -159,52 +143,78 @@ export class MemberState {
 
   /** Applies an alive message (Go's aliveNode). `bootstrap` is our own first alive. */
   aliveNode(a: Alive, opts?: { bootstrap?: boolean; notify?: () => void }): void {
+    this.applyAlive(a, opts, undefined, null);
+  }
+
+  /**
+   * `aliveNode`; with `record`, `a` holds the fields of that push/pull record (`RecordAlive`),
+   * and a new member takes the record itself instead of a new one. `known` is the member's entry
+   * as the caller just looked it up (null: not looked up). Returns the member's record when the
+   * alive was applied.
+   */
+  private applyAlive(
+    a: Alive,
+    opts: { bootstrap?: boolean; notify?: () => void } | undefined,
+    record: NodeState | undefined,
+    known: NodeState | undefined | null,
+  ): NodeState | undefined {
     const { io, delegates, config } = this.ctx;
     // No options object by default: push/pull merges call this per member.
     const bootstrap = opts !== undefined && opts.bootstrap === true;
-    if (this.leaving && a.node === this.selfName) return;
+    if (this.leaving && a.node === this.selfName) return undefined;
     const vsn = a.vsn ?? EMPTY;
     if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) {
       io.log.warn({ node: a.node, vsn: [...vsn] }, 'ignoring an alive message because protocol versions are wrong');
-      return;
+      return undefined;
     }
     if (delegates.alive !== undefined) {
       if (vsn.length < 6) {
         io.log.warn({ node: a.node }, 'ignoring an alive message because Vsn is not present');
-        return;
+        return undefined;
       }
       try {
         delegates.alive.notifyAlive(aliveAsNode(a));
       } catch (err) {
         io.log.warn({ node: a.node, err: String(err) }, 'ignoring an alive message rejected by the alive delegate');
-        return;
+        return undefined;
       }
     }
-    let state = this.table.get(a.node);
+    // The caller's lookup stands unless a delegate ran since (it may have changed the table).
+    let state = known === null || delegates.alive !== undefined ? this.table.get(a.node) : known;
     let updatesNode = false;
     /** A new entry, made from this message: its fields need not be set again below. */
     let created = false;
     if (state === undefined) {
-      if (!ipAllowed(this.ctx.cidrs, a.addr)) {
+      const cidrs = this.ctx.cidrs;
+      if (cidrs.length > 0 && !ipAllowed(cidrs, a.addr)) {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected node: address not allowed');
-        return;
+        return undefined;
       }
-      state = new NodeState(
-        a.node,
-        a.addr ?? EMPTY,
-        a.port,
-        a.meta,
-        0,
-        NodeStateCode.Dead,
-        Number.NEGATIVE_INFINITY,
-        ownVsn(vsn),
-      );
+      if (record !== undefined) {
+        // The record read from the push/pull, as a new entry is made below.
+        state = record;
+        state.incarnation = 0;
+        state.state = NodeStateCode.Dead;
+        state.stateChange = Number.NEGATIVE_INFINITY;
+        state.vsn = ownVsn(vsn);
+      } else {
+        state = new NodeState(
+          a.node,
+          a.addr ?? EMPTY,
+          a.port,
+          a.meta,
+          0,
+          NodeStateCode.Dead,
+          Number.NEGATIVE_INFINITY,
+          ownVsn(vsn),
+        );
+      }
       this.table.add(state);
       created = true;
-    } else if (!state.addrEquals(a.addr) || state.port !== a.port) {
+    } else if (state.port !== a.port || !(record !== undefined ? state.sameAddr(record) : state.addrEquals(a.addr))) {
       if (!ipAllowed(this.ctx.cidrs, a.addr)) {
         io.log.warn({ node: a.node, addr: ipToString(a.addr) }, 'rejected address update: address not allowed');
-        return;
+        return undefined;
       }
       const canReclaim = config.deadNodeReclaimTime > 0 && this.now - state.stateChange > config.deadNodeReclaimTime;
       if (state.state === NodeStateCode.Left || (state.state === NodeStateCode.Dead && canReclaim)) {
@@ -219,17 +229,18 @@ export class MemberState {
           'conflicting address',
         );
         delegates.conflict?.notifyConflict(toNode(state), aliveAsNode(a));
-        return;
+        return undefined;
       }
     }
     const isLocal = state.name === this.selfName;
-    if (a.incarnation <= state.incarnation && !isLocal && !updatesNode) return;
-    if (a.incarnation < state.incarnation && isLocal) return;
+    if (a.incarnation <= state.incarnation && !isLocal && !updatesNode) return undefined;
+    if (a.incarnation < state.incarnation && isLocal) return undefined;
     this.cancelSuspicion(a.node);
     const oldState = state.state;
-    const oldMeta = state.meta;
+    const events = delegates.events;
+    const oldMeta = events !== undefined ? state.meta : null;
     if (!bootstrap && isLocal) {
-      if (a.incarnation === state.incarnation && state.metaEquals(a.meta) && bytesEqual(vsn, state.vsn)) return;
+      if (a.incarnation === state.incarnation && state.metaEquals(a.meta) && bytesEqual(vsn, state.vsn)) return state;
       this.refute(state, a.incarnation);
       io.log.warn({ node: a.node }, 'refuting an alive message');
     } else {
@@ -237,13 +248,16 @@ export class MemberState {
       // when the record will hold exactly the message's fields: a non-nil address and six
       // version bytes (a shorter or longer Vsn is kept as six bytes).
       // The record queued is the one changed below (`own` may give a copy to change).
-      const fromRecord = !isLocal && a.addr !== null && vsn.length === 6;
+      const fromRecord = !isLocal && (record !== undefined || a.addr !== null) && vsn.length === 6;
       if (!fromRecord) this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts?.notify);
       state = this.table.own(state);
       if (!created) {
         if (vsn.length >= 6) state.vsn = ownVsn(vsn);
-        state.meta = a.meta;
-        state.addr = a.addr ?? EMPTY;
+        if (record !== undefined) state.takeBytes(record);
+        else {
+          state.meta = a.meta;
+          state.addr = a.addr ?? EMPTY;
+        }
         state.port = a.port;
       }
       state.incarnation = a.incarnation;
@@ -251,14 +265,16 @@ export class MemberState {
         state.state = NodeStateCode.Alive;
         state.stateChange = this.now;
       }
-      if (fromRecord)
-        this.broadcasts.queueNamedSource(a.node, encodedLength(MessageType.Alive, a), state, opts?.notify);
+      if (fromRecord) {
+        const length = aliveLengthOf(a.node, state.addrLen, a.incarnation, state.metaLenOrNil, a.port, 6);
+        this.broadcasts.queueNamedSource(a.node, length, state, opts?.notify);
+      }
     }
-    const events = delegates.events;
     if (events !== undefined) {
       if (oldState === NodeStateCode.Dead || oldState === NodeStateCode.Left) events.notifyJoin?.(toNode(state));
       else if (!state.metaEquals(oldMeta)) events.notifyUpdate?.(toNode(state));
     }
+    return state;
   }
 
   /**
@@ -266,13 +282,12 @@ export class MemberState {
    * a valid alive about another member we know at the same address with an incarnation no
    * newer. Push/pull mostly carries such entries; skipping them early saves building messages.
    */
-  private aliveIsStale(r: PushNodeState): boolean {
+  private aliveIsStale(r: PushNodeState, state: NodeState | undefined): boolean {
     if (this.ctx.delegates.alive !== undefined || r.name === this.selfName) return false;
-    const state = this.table.get(r.name);
     if (state === undefined || r.incarnation > state.incarnation || state.port !== r.port) return false;
     const vsn = r.vsn;
     if (vsn !== null && vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) return false;
-    return state.addrEquals(r.addr);
+    return r instanceof NodeState ? state.sameAddr(r) : state.addrEquals(r.addr);
   }
 
   /** Applies a suspect message (Go's suspectNode). */
@@ -324,6 +339,7 @@ export class MemberState {
   }
 
   private cancelSuspicion(name: string): void {
+    if (this.suspicions.size === 0) return; // the usual case: no lookup
     const active = this.suspicions.get(name);
     if (active === undefined) return;
     active.timer.cancel();
@@ -456,22 +472,35 @@ export class MemberState {
 
   /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
   mergeState(remote: readonly PushNodeState[], from = 0, to = remote.length): void {
+    // One clock reading for the slice: every member it changes changed at the same moment.
+    this.sliceNow = this.ctx.io.now();
+    try {
+      this.mergeSlice(remote, from, to);
+    } finally {
+      this.sliceNow = undefined;
+    }
+  }
+
+  private mergeSlice(remote: readonly PushNodeState[], from: number, to: number): void {
     for (let i = from; i < to; i++) {
       const r = remote[i];
       switch (r.state) {
         case NodeStateCode.Alive: {
-          if (this.aliveIsStale(r)) break;
-          this.aliveNode({
-            incarnation: r.incarnation,
-            node: r.name,
-            addr: r.addr,
-            port: r.port,
-            meta: r.meta,
-            vsn: r.vsn,
-          });
+          const known = this.table.get(r.name);
+          if (this.aliveIsStale(r, known)) break;
+          // A record read straight from Go's layout (go-node-state.ts) is applied as it is:
+          // no views of its fields unless a rarer path asks for them, and a new member keeps it.
+          const record =
+            r instanceof NodeState
+              ? this.applyAlive(new RecordAlive(r), undefined, r, known)
+              : this.applyAlive(
+                  { incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn },
+                  undefined,
+                  undefined,
+                  known,
+                );
           // The push/pull decoder's cache compares the next state of this member with its
           // record rather than keeping a copy of the same values (push-state-cache.ts).
-          const record = this.table.get(r.name);
           if (record !== undefined) adoptPushState(record);
           break;
         }
@@ -531,5 +560,37 @@ function encodeAliveOf(source: object): Uint8Array {
 }
 
 function aliveAsNode(a: Alive): Node {
-  return makeNode({ ...a, name: a.node }, 'alive');
+  return makeNode(
+    { name: a.node, addr: a.addr, port: a.port, meta: a.meta, incarnation: a.incarnation, vsn: a.vsn },
+    'alive',
+  );
+}
+
+/**
+ * The alive message a push/pull record stands for, its byte fields made into views only when
+ * asked for (a log line, a delegate, a conflict). The other fields are taken when it is made:
+ * a new member's record is reset before it takes them again (`applyAlive`).
+ */
+class RecordAlive implements Alive {
+  readonly incarnation: number;
+  readonly node: string;
+  readonly port: number;
+  readonly vsn: Uint8Array;
+  private readonly record: NodeState;
+
+  constructor(r: NodeState) {
+    this.incarnation = r.incarnation;
+    this.node = r.name;
+    this.port = r.port;
+    this.vsn = r.vsn;
+    this.record = r;
+  }
+
+  get addr(): Uint8Array {
+    return this.record.addr;
+  }
+
+  get meta(): Uint8Array | null {
+    return this.record.meta;
+  }
 }

@@ -22,6 +22,16 @@ export function maxStringBytes(s: string): number {
   return STR_HEADER_MAX_BYTES + 3 * s.length;
 }
 
+/** The bytes `putUint(v)` writes. */
+export function uintBytes(v: number): number {
+  return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v < 0x100000000 ? 5 : 9;
+}
+
+/** The bytes `putStrHeader(n)` writes. */
+export function strHeaderBytes(n: number): number {
+  return n < 32 ? 1 : n < 0x10000 ? 3 : 5;
+}
+
 /** A Go unsigned integer (uint8/16/32/64) in its smallest unsigned form. */
 export function putUint(b: Uint8Array, p: number, v: number): number {
   if (v < 0x80) {

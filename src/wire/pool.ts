@@ -9,7 +9,7 @@
  * - bytes a member keeps for its lifetime (address, metadata) are copied into 4 KiB slabs
  *   (`keepBytes`): never a view into the datagram or stream they arrived in, which must not stay
  *   alive with the member, and smaller slabs so that a few long-lived members retain little.
- *   Short push/pull fields are shared by every member with the same bytes (`keepShared`, from
+ *   Short push/pull fields are shared by every member with the same bytes (`keepSharedAt`, from
  *   512-byte slabs, for bytes-intern.ts): kept arrays are read-only.
  *
  * A slab is zero-filled when created and never handed out twice, so a view's `.buffer` holds only
@@ -31,10 +31,13 @@ class SlabPool {
   readonly maxPooled: number;
   private slab: ArrayBuffer;
   private used = 0;
+  /** Starts are multiples of `align + 1` (a power of two). */
+  private readonly align: number;
 
-  constructor(slabBytes: number) {
+  constructor(slabBytes: number, align = 8) {
     this.slabBytes = slabBytes;
     this.maxPooled = slabBytes / 8;
+    this.align = align - 1;
     this.slab = this.newSlab();
   }
 
@@ -52,14 +55,25 @@ class SlabPool {
 
   alloc(n: number): Uint8Array {
     if (n > this.maxPooled) return new Uint8Array(n);
+    const at = this.place(n);
+    return new Uint8Array(this.slab, at, n);
+  }
+
+  /** Room for `n` (at most `maxPooled`: 64 for the shared pool) bytes: their offset in `wholeSlab()`. */
+  place(n: number): number {
     if (this.used + n > this.slabBytes) {
       this.slab = this.newSlab();
       this.used = 0;
     }
-    const out = new Uint8Array(this.slab, this.used, n);
-    // 8-byte aligned starts, as Node's pool keeps them.
-    this.used = (this.used + n + 7) & ~7;
-    return out;
+    const at = this.used;
+    // Aligned starts (8 bytes, as Node's pool keeps them, unless the pool says otherwise).
+    this.used = (at + n + this.align) & ~this.align;
+    return at;
+  }
+
+  /** A view of all of the slab `place` last placed bytes in. */
+  wholeSlab(): Uint8Array {
+    return (this.slab as Marked)[whole] as Uint8Array;
   }
 }
 
@@ -67,9 +81,11 @@ const outputs = new SlabPool(32 * 1024);
 const kept = new SlabPool(4 * 1024);
 /**
  * Small slabs for the arrays bytes-intern.ts hands out: its cache replaces entries in any order,
- * and each one it still holds keeps its slab alive, so a slab there is at most 512 bytes.
+ * and each one it still holds keeps its slab alive, so a slab there is at most 512 bytes. The
+ * bytes are read a byte at a time, so they are packed without alignment (a 4-byte address took
+ * 8, and every 43-byte metadata 48).
  */
-const interned = new SlabPool(512);
+const interned = new SlabPool(512, 1);
 
 /** A new `n`-byte output buffer; its contents are unspecified until the caller writes all of it. */
 export function allocOutput(n: number): Uint8Array {
@@ -109,9 +125,19 @@ export function slabOf(b: Uint8Array): Uint8Array | undefined {
   return pool === kept || pool === interned ? slab[whole] : undefined;
 }
 
-/** A copy of `b` (at most 64 bytes) to share read-only for a long time (bytes-intern.ts). */
-export function keepShared(b: Uint8Array): Uint8Array {
-  const out = interned.alloc(b.length);
-  out.set(b);
-  return out;
+/** Set by `keepSharedAt`: the whole slab the bytes were copied into, and where. */
+export let placedSlab: Uint8Array = new Uint8Array(0);
+export let placedAt = 0;
+
+/**
+ * A copy of `b[start, start + len)` (at most 64 bytes) to share read-only for a long time
+ * (bytes-intern.ts), made without a view of either: it is left in `placedSlab` at `placedAt`,
+ * to hold as (slab, offset, length) (byte-ref.ts).
+ */
+export function keepSharedAt(b: Uint8Array, start: number, len: number): void {
+  const at = interned.place(len);
+  const slab = interned.wholeSlab();
+  for (let i = 0; i < len; i++) slab[at + i] = b[start + i];
+  placedSlab = slab;
+  placedAt = at;
 }

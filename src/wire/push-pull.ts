@@ -2,18 +2,22 @@
  * The push/pull message (type 6, streams only): a header, `Nodes` node states and `UserStateLen`
  * raw bytes of delegate state, concatenated with no other framing. Counts and lengths from the
  * header are checked against the hardening limits and the bytes present before any allocation.
- * The short byte fields of decoded node states are shared read-only arrays (bytes-intern.ts), and
- * a node state equal to the last one of its name is that same read-only object (push-state-cache.ts).
+ * A node state in Go's layout is decoded straight into a member record (go-node-state.ts,
+ * push-state-cache.ts: `NodeState`, whose address and metadata are accessors over shared
+ * read-only bytes — read its fields, do not spread it); any other is a plain object from the
+ * generic decoder, its short byte fields shared read-only arrays (bytes-intern.ts).
  */
 import { DecodeError } from '../errors.ts';
 import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
 import { MessageType, type PushNodeState, pushNodeStateCodec, pushPullHeaderCodec } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
 import { MsgpackWriter } from './msgpack-writer.ts';
+import { layout, layoutCutShort, parseGoLayout } from './go-node-state.ts';
 import { readPushNodeState } from './push-state-cache.ts';
 
 export interface PushPull {
   join: boolean;
+  /** Decoded: records or plain objects (see the header); read-only either way. */
   nodes: PushNodeState[];
   /** Delegate state (`LocalState`); empty when there is none. */
   userState: Uint8Array;
@@ -123,6 +127,7 @@ export class PushPullWriter {
  */
 export function readPushPull(r: MsgpackReader): PushPull {
   const reader = new PushPullReader(r);
+  reader.requireComplete();
   reader.read(Number.POSITIVE_INFINITY);
   return reader.finish();
 }
@@ -161,6 +166,32 @@ export class PushPullReader {
 
   /** Node states decoded so far. */
   private decoded = 0;
+
+  /**
+   * Before anything is decoded: throws the DecodeError ('truncated') that decoding would, when
+   * the node states in Go's layout (go-node-state.ts, found without allocating) or the user
+   * state run past the input. A stream reader decodes a message again as more of it arrives,
+   * and a large state would otherwise be decoded in part — records made, bytes copied — on each
+   * try. Stops looking at a node state in another layout: the decoder reads on from there and
+   * finds what it finds, as before.
+   */
+  requireComplete(): void {
+    const r = this.r;
+    const b = r.buf;
+    const end = r.end;
+    let q = r.pos;
+    for (let i = this.decoded; i < this.nodes.length; i++) {
+      if (parseGoLayout(b, q, end)) {
+        q = layout.end;
+        continue;
+      }
+      if (layoutCutShort()) throw new DecodeError('truncated', `push/pull node state ${i} is cut short`);
+      return;
+    }
+    if (end - q < this.userStateLen) {
+      throw new DecodeError('truncated', `push/pull user state needs ${this.userStateLen} bytes, ${end - q} left`);
+    }
+  }
 
   /** Decodes up to `n` more node states; true when all are decoded. */
   read(n: number): boolean {

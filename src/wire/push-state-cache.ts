@@ -2,19 +2,18 @@
  * Push/pull node states read again: periodic anti-entropy sends every member each time, nearly
  * always as it was the last time. For each name a bounded cache holds what we last took from a
  * push/pull — the member's record once a core has merged it (`adoptPushState`: no copy of the
- * same values beside it), else the node state last decoded for the name — and a node state on
- * the wire is first matched against it field by field, straight from the input bytes (Go's encoding: a fixmap of the seven fields in its key order): when every
- * field is equal, a node state with those values is returned — no field decoded or copied.
- * Anything else (another encoding, another value, a name not cached) goes through the generic
- * decoder. The matcher only reads within the input and never throws: on anything unexpected it
- * leaves the input to the generic decoder, which checks everything as before. A record may
- * change after it was adopted; it then matches only its new values (the values returned are
- * always those that matched, in a new object).
+ * same values beside it), else the node state last decoded for the name. A node state in Go's
+ * layout (go-node-state.ts: found without decoding anything) is compared with it field by
+ * field, straight from the input bytes: when every field is equal, a new record with those
+ * values is returned — nothing decoded or copied; otherwise a record is filled from the bytes.
+ * Anything else (another encoding) goes through the generic decoder, which checks everything.
+ * A record may change after it was adopted; it then matches only its new values (the values
+ * returned are always those that matched, in a new object).
  *
  * Entries hold their address and metadata as (kept slab, offset, length), not as arrays
- * (byte-ref.ts: a view object is larger than the bytes): a node state returned from the cache
- * has new views of those bytes, which are shared with every other holder and so read-only, as
- * the byte fields bytes-intern.ts hands out. The cache is set-associative (WAYS entries per set,
+ * (byte-ref.ts: a view object is larger than the bytes), and so do the records returned, which
+ * share those bytes with every other holder (read-only, as the byte fields bytes-intern.ts
+ * hands out). The cache is set-associative (WAYS entries per set,
  * picked by an FNV-1a hash of the name; a full set replaces its entries in turn) and doubles from
  * MIN_SLOTS up to MAX_SLOTS when it is half full or many entries replace another name (room for
  * the members of a 16,000-member cluster). Input can only evict entries; the cache holds at
@@ -22,8 +21,10 @@
  * 4 MiB of entries in the worst case (a flood of distinct names) plus the slabs of their bytes
  * (bytes-intern.ts), and the entries of members we know are their records.
  */
+import { type NodeState, heldRecord } from '../core/node-state.ts';
 import { INTERN_BYTES_MAX } from './bytes-intern.ts';
-import { type PushNodeState, pushNodeStateCodec } from './messages.ts';
+import { hashLayoutName, layout, parseGoLayout, recordFromLayout } from './go-node-state.ts';
+import { type NodeStateCode, type PushNodeState, pushNodeStateCodec } from './messages.ts';
 import type { MsgpackReader } from './msgpack-reader.ts';
 import { slabOf } from './pool.ts';
 
@@ -80,19 +81,6 @@ class Entry implements HeldNodeState {
   }
 }
 
-/** A node state with the values of `n`, in the generic decoder's field order (one object shape). */
-function nodeStateOf(n: HeldNodeState): PushNodeState {
-  return {
-    name: n.name,
-    addr: bytesOf(n.addrBuf, n.addrAt, n.addrLen),
-    port: n.port,
-    meta: bytesOf(n.metaBuf, n.metaAt, n.metaLen),
-    incarnation: n.incarnation,
-    state: n.state,
-    vsn: n.vsn,
-  };
-}
-
 /** The distinct version byte strings entries hold (nearly every member has the same one). */
 const vsns: Uint8Array[] = [];
 
@@ -108,11 +96,6 @@ function sharedVsn(v: Uint8Array | null): Uint8Array | null {
   if (vsns.length >= 16) vsns.shift();
   vsns.push(v);
   return v;
-}
-
-function bytesOf(buf: Uint8Array | null, at: number, len: number): Uint8Array | null {
-  if (buf === null) return null;
-  return len === 0 ? EMPTY : new Uint8Array(buf.buffer, at, len);
 }
 
 /** Where a byte field of a decoded node state is held: its kept slab, EMPTY, or null for nil; undefined if not kept. */
@@ -140,26 +123,50 @@ let setMask = MIN_SLOTS / WAYS - 1;
 let conflicts = 0;
 /** Slots in use: the cache grows past half full, so a set rarely overflows. */
 let used = 0;
-/** The slot where `matchCached` last found the name it read (-1: none), for `remember`. */
-let seenSlot = -1;
-/** The hash of the name `matchCached` last read (-1: it did not get that far), for `remember`. */
-let seenHash = -1;
-
-/** The map keys of a node state as Go writes them (str header + name), in Go's order. */
-const KEYS = ['Addr', 'Incarnation', 'Meta', 'Name', 'Port', 'State', 'Vsn'].map(
-  (k) => new Uint8Array([0xa0 | k.length, ...Array.from(k, (c) => c.charCodeAt(0))]),
-);
-const [K_ADDR, K_INC, K_META, K_NAME, K_PORT, K_STATE, K_VSN] = KEYS;
-
-/** The next node state of `r` (a push/pull body being read with `r.internBytes` set). */
+/**
+ * The next node state of `r` (a push/pull body being read with `r.internBytes` set): in Go's
+ * layout (go-node-state.ts), a record — the values cached for its name when they are the same,
+ * else filled from the bytes; otherwise from the generic decoder.
+ */
 export function readPushNodeState(r: MsgpackReader): PushNodeState {
-  seenSlot = -1;
-  seenHash = -1;
-  const known = matchCached(r);
-  if (known !== undefined) return nodeStateOf(known);
+  const b = r.buf;
+  if (parseGoLayout(b, r.pos, r.end)) {
+    r.pos = layout.end;
+    hashLayoutName(b);
+    const slot = layout.nameAscii ? slotOf(b, layout.nameHash >>> 1) : -1;
+    if (slot >= 0) {
+      const held = slots[slot] as HeldNodeState;
+      if (sameAsLayout(held, b)) return recordOf(held);
+      // A change: the new values replace the old ones (a merge then puts the member's record here).
+      const changed = recordFromLayout(b, held);
+      slots[slot] = changed;
+      return changed;
+    }
+    // A name not cached: a merge that keeps the member puts its record — this one — in the
+    // cache (`adoptPushState`). Not before: a stream reader may decode a message it has only
+    // part of several times, and what an attempt that failed read is not what we keep.
+    return recordFromLayout(b);
+  }
   const n = pushNodeStateCodec.decode(r);
   remember(n);
   return n;
+}
+
+/** A new record with the values of `n` (held, as go-node-state.ts matched them). */
+function recordOf(n: HeldNodeState): NodeState {
+  return heldRecord(
+    n.name,
+    n.addrBuf as Uint8Array,
+    n.addrAt,
+    n.addrLen,
+    n.port,
+    n.metaBuf,
+    n.metaAt,
+    n.metaLen,
+    n.incarnation,
+    n.state as NodeStateCode,
+    n.vsn as Uint8Array,
+  );
 }
 
 /**
@@ -175,7 +182,7 @@ export function adoptPushState(record: HeldNodeState): void {
 }
 
 /**
- * The set hash of a name, as `matchCached` computes it from the name's bytes; -1 for a name
+ * The set hash of a name, as go-node-state.ts computes it from the name's bytes; -1 for a name
  * that is not ASCII (its UTF-8 bytes are not its char codes: never matched).
  */
 function nameHash(name: string): number {
@@ -189,9 +196,9 @@ function nameHash(name: string): number {
 }
 
 /**
- * Keeps `decoded` as the last node state of its name (unless a field is too long to cache): in
- * the slot where `matchCached` found the name (a change), or a new one. A core merging it then
- * puts the member's record in its place (`adoptPushState`).
+ * Keeps `decoded` (from the generic decoder) as the last node state of its name, unless a field
+ * is too long to cache. A core merging it then puts the member's record in its place
+ * (`adoptPushState`).
  */
 function remember(decoded: PushNodeState): void {
   if (decoded.name.length > 128) return;
@@ -201,13 +208,8 @@ function remember(decoded: PushNodeState): void {
   const addrBuf = slabFor(decoded.addr);
   const metaBuf = slabFor(decoded.meta);
   if (addrBuf === undefined || metaBuf === undefined) return;
-  const entry = new Entry(decoded, addrBuf, metaBuf);
-  if (seenSlot >= 0) {
-    slots[seenSlot] = entry;
-    return;
-  }
-  const h = seenHash >= 0 ? seenHash : nameHash(decoded.name);
-  if (h >= 0) store(entry, h);
+  const h = nameHash(decoded.name);
+  if (h >= 0) store(new Entry(decoded, addrBuf, metaBuf), h);
 }
 
 /** Keeps `n` (name hash `h`) as the last node state of its name. */
@@ -271,113 +273,11 @@ function grow(): void {
   }
 }
 
-/**
- * After a str/bin header or nil at `b[q]`: the value's length in the low bits and the start of
- * its body above them (`start * 2^16 + len`), len 0xffff for nil; -1 if it is neither or is
- * cut short. (One number, so the matcher keeps everything in locals.)
- */
-function bytesAt(b: Uint8Array, end: number, q: number): number {
-  if (q >= end) return -1;
-  const t = b[q++];
-  let len: number;
-  if (t >= 0xa0 && t <= 0xbf) len = t & 0x1f;
-  else if (t === 0xc4 || t === 0xd9) {
-    if (q >= end) return -1;
-    len = b[q++];
-  } else if (t === 0xc5 || t === 0xda) {
-    if (q + 2 > end) return -1;
-    len = (b[q] << 8) | b[q + 1];
-    q += 2;
-    if (len > INTERN_BYTES_MAX) return -1; // never cached
-  } else if (t === 0xc0) return q * 0x10000 + 0xffff;
-  else return -1;
-  return q + len > end ? -1 : q * 0x10000 + len;
-}
-
-/** Whether `key` is at `b[q]` (before `end`). */
-function keyAt(b: Uint8Array, end: number, q: number, key: Uint8Array): boolean {
-  const n = key.length;
-  if (q + n > end) return false;
-  for (let i = 0; i < n; i++) if (b[q + i] !== key[i]) return false;
-  return true;
-}
-
-/**
- * Whether the field at `at` (a bytesAt result) equals the `heldLen` bytes at `heldAt` of `held`
- * (nil equals only null).
- */
-function sameBytes(b: Uint8Array, at: number, held: Uint8Array | null, heldAt: number, heldLen: number): boolean {
-  const len = at & 0xffff;
-  if (len === 0xffff) return held === null;
-  if (held === null || heldLen !== len) return false;
-  const start = (at - len) / 0x10000;
-  for (let i = len - 1; i >= 0; i--) if (held[heldAt + i] !== b[start + i]) return false;
-  return true;
-}
-
-/** Whether the field at `at` (a bytesAt result) equals `a` (nil equals only null). */
-function sameArray(b: Uint8Array, at: number, a: Uint8Array | null): boolean {
-  return a === null ? (at & 0xffff) === 0xffff : sameBytes(b, at, a, 0, a.length);
-}
-
-/** The end of the field at `at` (a bytesAt result). */
-function fieldEnd(at: number): number {
-  const len = at & 0xffff;
-  const start = (at - len) / 0x10000;
-  return len === 0xffff ? start : start + len;
-}
-
-/**
- * An unsigned integer at `b[q]` as `value * 8 + bytes taken` (at most 5 bytes), or -1 if there
- * is none or it is cut short.
- */
-function uintAt(b: Uint8Array, end: number, q: number): number {
-  if (q >= end) return -1;
-  const t = b[q];
-  if (t <= 0x7f) return t * 8 + 1;
-  if (t === 0xcc && q + 2 <= end) return b[q + 1] * 8 + 2;
-  if (t === 0xcd && q + 3 <= end) return ((b[q + 1] << 8) | b[q + 2]) * 8 + 3;
-  if (t === 0xce && q + 5 <= end) {
-    return (((b[q + 1] << 24) | (b[q + 2] << 16) | (b[q + 3] << 8) | b[q + 4]) >>> 0) * 8 + 5;
-  }
-  return -1;
-}
-
-/**
- * The cached node state equal to the one at `r.pos`, moving `r.pos` past it; undefined (and
- * `r.pos` unchanged) otherwise.
- */
-function matchCached(r: MsgpackReader): HeldNodeState | undefined {
-  const b = r.buf;
-  const end = r.end;
-  let q = r.pos;
-  if (q >= end || b[q] !== 0x87) return undefined;
-  q++;
-  if (!keyAt(b, end, q, K_ADDR)) return undefined;
-  const addr = bytesAt(b, end, q + K_ADDR.length);
-  if (addr < 0) return undefined;
-  q = fieldEnd(addr);
-  if (!keyAt(b, end, q, K_INC)) return undefined;
-  const inc = uintAt(b, end, q + K_INC.length);
-  if (inc < 0) return undefined;
-  q += K_INC.length + (inc % 8);
-  if (!keyAt(b, end, q, K_META)) return undefined;
-  const meta = bytesAt(b, end, q + K_META.length);
-  if (meta < 0) return undefined;
-  q = fieldEnd(meta);
-  if (!keyAt(b, end, q, K_NAME)) return undefined;
-  const name = bytesAt(b, end, q + K_NAME.length);
-  const nameLen = name & 0xffff;
-  if (name < 0 || nameLen === 0xffff) return undefined;
-  q = fieldEnd(name);
-  // The entry of this name, before reading on: most misses end here.
-  const nameStart = (name - nameLen) / 0x10000;
-  let h = FNV_OFFSET;
-  for (let i = nameStart; i < nameStart + nameLen; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
-  h = (h ^ (h >>> 16)) >>> 1;
-  seenHash = h;
+/** The slot of the entry for the name `layout` found (set hash `h`), or -1. */
+function slotOf(b: Uint8Array, h: number): number {
+  const nameStart = layout.nameStart;
+  const nameLen = layout.nameLen;
   const base = (h & setMask) * WAYS;
-  let n: HeldNodeState | undefined;
   for (let s = base; s < base + WAYS; s++) {
     if (hashes[s] !== h) continue;
     const held = slots[s];
@@ -385,39 +285,38 @@ function matchCached(r: MsgpackReader): HeldNodeState | undefined {
     const heldName = held.name;
     let i = nameLen - 1;
     while (i >= 0 && heldName.charCodeAt(i) === b[nameStart + i]) i--;
-    if (i < 0) {
-      n = held;
-      seenSlot = s;
-      break;
-    }
+    if (i < 0) return s;
   }
-  if (n === undefined) return undefined;
-  if (!keyAt(b, end, q, K_PORT)) return undefined;
-  const port = uintAt(b, end, q + K_PORT.length);
-  if (port < 0) return undefined;
-  q += K_PORT.length + (port % 8);
-  if (!keyAt(b, end, q, K_STATE)) return undefined;
-  const state = uintAt(b, end, q + K_STATE.length);
-  if (state < 0) return undefined;
-  q += K_STATE.length + (state % 8);
-  if (!keyAt(b, end, q, K_VSN)) return undefined;
-  const vsn = bytesAt(b, end, q + K_VSN.length);
-  if (vsn < 0) return undefined;
-  q = fieldEnd(vsn);
+  return -1;
+}
+
+/** Whether `n` has the values `layout` found in `b` (its name is known to be the same). */
+function sameAsLayout(n: HeldNodeState, b: Uint8Array): boolean {
+  const L = layout;
+  if (n.incarnation !== L.incarnation || n.port !== L.port || n.state !== L.state) return false;
+  const v = n.vsn;
+  const q = L.vsnStart;
   if (
-    n.incarnation * 8 !== inc - (inc % 8) ||
-    n.port * 8 !== port - (port % 8) ||
-    n.state * 8 !== state - (state % 8)
+    v === null ||
+    v.length !== 6 ||
+    v[0] !== b[q] ||
+    v[1] !== b[q + 1] ||
+    v[2] !== b[q + 2] ||
+    v[3] !== b[q + 3] ||
+    v[4] !== b[q + 4] ||
+    v[5] !== b[q + 5]
   ) {
-    return undefined;
+    return false;
   }
-  if (
-    !sameArray(b, vsn, n.vsn) ||
-    !sameBytes(b, addr, n.addrBuf, n.addrAt, n.addrLen) ||
-    !sameBytes(b, meta, n.metaBuf, n.metaAt, n.metaLen)
-  ) {
-    return undefined;
-  }
-  r.pos = q;
-  return n;
+  const addr = n.addrBuf;
+  if (addr === null || n.addrLen !== L.addrLen) return false;
+  const at = n.addrAt;
+  for (let i = L.addrLen - 1, p = L.addrStart; i >= 0; i--) if (addr[at + i] !== b[p + i]) return false;
+  const meta = n.metaBuf;
+  const metaLen = L.metaLen;
+  if (meta === null || metaLen < 0) return meta === null && metaLen < 0;
+  if (n.metaLen !== metaLen) return false;
+  const mat = n.metaAt;
+  for (let i = metaLen - 1, p = L.metaStart; i >= 0; i--) if (meta[mat + i] !== b[p + i]) return false;
+  return true;
 }

@@ -52,6 +52,25 @@ export function internAscii(b: Uint8Array, start: number, len: number): string |
   return s;
 }
 
+/**
+ * `internAscii` for bytes known to be ASCII whose FNV-1a hash, folded (`h ^ h >>> 16`), the
+ * caller has computed already (go-node-state.ts, as it reads a node state).
+ */
+export function internAsciiHashed(b: Uint8Array, start: number, len: number, folded: number): string | undefined {
+  if (len > INTERN_MAX_BYTES) return undefined;
+  const slot = folded & mask;
+  const held = slots[slot];
+  if (held !== undefined && held.length === len) {
+    let i = 0;
+    while (i < len && held.charCodeAt(i) === b[start + i]) i++;
+    if (i === len) return held;
+  }
+  const s = len === 0 ? '' : latin1Slice.call(b, start, start + len);
+  if (held !== undefined && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
+  slots[folded & mask] = s;
+  return s;
+}
+
 /** The slot hash of an ASCII string (the same as of its bytes). */
 function hashOf(s: string): number {
   let h = FNV_OFFSET;
