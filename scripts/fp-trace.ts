@@ -6,11 +6,12 @@
  * methods of the core's classes, so it changes nothing in the core.
  *
  *   node scripts/fp-trace.ts --nodes 100 --seconds 600 --no-tcp-pings --slow 8 --slow-delay 1500 --seed 1 [--no-lifeguard] [--verbose]
+ *   node scripts/fp-trace.ts ... --slow 8 --slow-period 2000/18000 [--slow-mode stall|delay] ...  (any simulator option)
  */
 import { MemberState } from '../src/core/state.ts';
 import { Prober } from '../src/core/probe.ts';
 import type { Alive, Dead, Suspect } from '../src/wire/messages.ts';
-import { simulate } from './simulate.ts';
+import { parse, simulate } from './simulate.ts';
 
 interface Ev {
   t: number;
@@ -151,21 +152,8 @@ sp.aliveNode = function (this: Any, a: Alive, opts: Any) {
   }
 };
 
-const r = simulate({
-  nodes,
-  loss: num('--loss', 0),
-  seed: num('--seed', 1),
-  seconds: num('--seconds', 600),
-  profile: 'lan',
-  slow,
-  slowDelay: num('--slow-delay', 800),
-  lifeguard: !argv.includes('--no-lifeguard'),
-  compression: false,
-  tcpPings: !argv.includes('--no-tcp-pings'),
-  converged: argv.includes('--converged'),
-  seeds: [num('--seed', 1)],
-  json: false,
-});
+// The simulator's options, with this script's defaults (the first occurrence of an option wins).
+const r = simulate({ ...parse([...argv, '--nodes', '100', '--seconds', '600']), json: false });
 console.log(
   `false positives ${r.falsePositives} (${r.falsePositivesHealthy} healthy); root declarations by a suspicion timer ${deathsByTimer}, by dead gossip ${deathsByGossip}`,
 );
