@@ -6,8 +6,8 @@
  * node. Reproducible from --seed.
  *
  *   npm run simulate -- --nodes 1000 [--loss 0.05] [--seed 1 | --seeds 1,2,3] [--seconds 60] [--profile lan]
- *                       [--slow 10 --slow-delay 800] [--no-lifeguard] [--no-tcp-pings] [--compression]
- *                       [--join | --converged] [--json]
+ *                       [--slow 10 [--slow-delay 800] [--slow-period ON_MS/OFF_MS [--slow-mode stall|delay]]]
+ *                       [--no-lifeguard] [--no-tcp-pings] [--compression] [--join | --converged] [--json]
  *
  * The cluster either forms by joining (every node joins through a few seeds; the default up to
  * 200 nodes) or starts converged (every node already knows every member alive, as after a
@@ -15,6 +15,14 @@
  * joins cost O(N²)). --seeds runs one simulation per seed, prints each, then the medians.
  * --no-lifeguard is the SWIM baseline of the Lifeguard paper: no awareness, fixed suspicion
  * timeout, no nacks, no buddy system.
+ *
+ * --slow K makes the last K members slow. Without --slow-period they handle everything they
+ * receive --slow-delay ms late, all the time, while their timers run on time. With
+ * --slow-period ON_MS/OFF_MS each alternates between ON_MS slow and OFF_MS normal, at a phase of
+ * its own drawn from the seed: --slow-mode stall (the default) pauses it for ON_MS — no timers,
+ * nothing handled; what arrived is handled when the stall ends, in order, after the timers that
+ * fell due — and --slow-mode delay handles what arrives in a slow period --slow-delay ms late,
+ * timers on time. The same model runs with and without Lifeguard.
  */
 import { profileConfig, type Profile, type ProtocolConfig } from '../src/core/config.ts';
 import { retransmitLimit } from '../src/core/timing.ts';
