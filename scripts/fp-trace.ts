@@ -42,7 +42,7 @@ const log = (subject: string, t: number, kind: string, text: string): void => {
 };
 /** Roots: a node whose own suspicion timer declared a live member dead. */
 const roots: { t: number; observer: string; subject: string; lateMs: number; inc: number }[] = [];
-/** Suspicions started by a failed probe (not learned from gossip), by who suspected whom. */
+/** Failed probes of members not suspected yet (each starts a suspicion), by prober and target. */
 const originated = new Map<string, number>();
 /** When each node handled an alive that refuted its dead verdict: `observer>subject` -> times. */
 const aliveLate = new Map<string, number[]>();
@@ -60,6 +60,12 @@ pp.evaluate = function (this: Any, run: Any) {
   origEvaluate.call(this, run);
   if (!wasDone && run.done && run.tcp !== 'contacted') {
     const me = this.ctx.config.name;
+    if (run.node.state === 0) {
+      const name = run.node.name;
+      const whom = name === crashed ? 'the crashed' : slowNames.has(name) ? 'a slow' : 'a healthy';
+      const k = `${slowNames.has(me) ? 'a slow' : 'a healthy'} member's probe of ${whom} member`;
+      originated.set(k, (originated.get(k) ?? 0) + 1);
+    }
     log(
       run.node.name,
       this.ctx.io.now(),
@@ -86,11 +92,6 @@ sp.suspectNode = function (this: Any, s: Suspect) {
       `${tag(me)} refutes suspect from ${tag(s.from)} (inc ${s.incarnation}) -> inc ${this.table.get(me).incarnation}, awareness now ${this.ctx.awareness.healthScore}`,
     );
   } else if (had === undefined && has !== undefined) {
-    if (s.from === me) {
-      const whom = s.node === crashed ? 'the crashed' : slowNames.has(s.node) ? 'a slow' : 'a healthy';
-      const k = `${slowNames.has(me) ? 'a slow' : 'a healthy'} member suspects ${whom} member`;
-      originated.set(k, (originated.get(k) ?? 0) + 1);
-    }
     const su = has.suspicion;
     log(
       s.node,
@@ -231,5 +232,5 @@ for (const root of roots) {
 }
 console.log('\nroot declarations about live members, by cause:');
 for (const [k, n] of kinds) console.log(`  ${n}  ${k}`);
-console.log('suspicions started by a failed probe:');
+console.log('failed probes of members not suspected yet (each starts a suspicion):');
 for (const [k, n] of [...originated].sort()) console.log(`  ${n}  ${k}`);
