@@ -6,8 +6,8 @@
  * node. Reproducible from --seed.
  *
  *   npm run simulate -- --nodes 1000 [--loss 0.05] [--seed 1 | --seeds 1,2,3] [--seconds 60] [--profile lan]
- *                       [--slow 10 --slow-delay 800] [--no-lifeguard] [--no-tcp-pings] [--compression]
- *                       [--join | --converged] [--json]
+ *                       [--slow 10 [--slow-delay 800] [--slow-period ON_MS/OFF_MS [--slow-mode stall|delay]]]
+ *                       [--no-lifeguard] [--no-tcp-pings] [--compression] [--join | --converged] [--json]
  *
  * The cluster either forms by joining (every node joins through a few seeds; the default up to
  * 200 nodes) or starts converged (every node already knows every member alive, as after a
@@ -15,12 +15,20 @@
  * joins cost O(N²)). --seeds runs one simulation per seed, prints each, then the medians.
  * --no-lifeguard is the SWIM baseline of the Lifeguard paper: no awareness, fixed suspicion
  * timeout, no nacks, no buddy system.
+ *
+ * --slow K makes the last K members slow. Without --slow-period they handle everything they
+ * receive --slow-delay ms late, all the time, while their timers run on time. With
+ * --slow-period ON_MS/OFF_MS each alternates between ON_MS slow and OFF_MS normal, at a phase of
+ * its own drawn from the seed: --slow-mode stall (the default) pauses it for ON_MS — no timers,
+ * nothing handled; what arrived is handled when the stall ends, in order, after the timers that
+ * fell due — and --slow-mode delay handles what arrives in a slow period --slow-delay ms late,
+ * timers on time. The same model runs with and without Lifeguard.
  */
 import { profileConfig, type Profile, type ProtocolConfig } from '../src/core/config.ts';
 import { retransmitLimit } from '../src/core/timing.ts';
-import { SimNetwork, type SimNode, type SimNodeOptions } from '../src/sim/network.ts';
+import { SimNetwork, randomSlowPeriods, type SimNode, type SimNodeOptions } from '../src/sim/network.ts';
 
-interface Options {
+export interface Options {
   nodes: number;
   loss: number;
   seed: number;
@@ -28,6 +36,10 @@ interface Options {
   profile: Profile;
   slow: number;
   slowDelay: number;
+  /** Slow periods ([on ms, off ms]) instead of permanent slowness. */
+  slowPeriod: [number, number] | undefined;
+  /** How a slow period delays: a constant --slow-delay, or a stall until its end. */
+  slowMode: 'stall' | 'delay';
   lifeguard: boolean;
   compression: boolean;
   tcpPings: boolean;
@@ -38,7 +50,7 @@ interface Options {
   json: boolean;
 }
 
-function parse(argv: string[]): Options {
+export function parse(argv: string[]): Options {
   const get = (name: string, def: number): number => {
     const i = argv.indexOf(name);
     if (i < 0) return def;
@@ -48,6 +60,13 @@ function parse(argv: string[]): Options {
   };
   const i = argv.indexOf('--profile');
   const nodes = get('--nodes', 1000);
+  const sp = argv.indexOf('--slow-period');
+  const slowPeriod = sp < 0 ? undefined : (argv[sp + 1].split('/').map(Number) as [number, number]);
+  if (slowPeriod !== undefined && (slowPeriod.length !== 2 || !slowPeriod.every((x) => x > 0)))
+    throw new Error('--slow-period: ON_MS/OFF_MS, both positive');
+  const sm = argv.indexOf('--slow-mode');
+  const slowMode = sm < 0 ? 'stall' : argv[sm + 1];
+  if (slowMode !== 'stall' && slowMode !== 'delay') throw new Error('--slow-mode: stall or delay');
   const s = argv.indexOf('--seeds');
   const seeds = s >= 0 ? argv[s + 1].split(',').map(Number) : [get('--seed', 1)];
   if (seeds.some((x) => !Number.isInteger(x))) throw new Error('--seeds: a comma-separated list of integers');
@@ -59,6 +78,8 @@ function parse(argv: string[]): Options {
     profile: (i >= 0 ? argv[i + 1] : 'lan') as Profile,
     slow: get('--slow', 0),
     slowDelay: get('--slow-delay', 800),
+    slowPeriod,
+    slowMode,
     lifeguard: !argv.includes('--no-lifeguard'),
     compression: argv.includes('--compression'),
     tcpPings: !argv.includes('--no-tcp-pings'),
@@ -159,9 +180,21 @@ export function simulate(o: Options): SimulationResult {
   const all = (): SimNode[] => nodes;
   const convergedAfter = net.now / 1000;
 
-  // Slow members process everything late (the Lifeguard paper's scenario).
+  // Slow members process everything late (the Lifeguard paper's scenario): all the time, or in
+  // slow periods at a random phase each.
+  const periods =
+    o.slowPeriod === undefined
+      ? undefined
+      : randomSlowPeriods(o.seed, o.slow, {
+          mode: o.slowMode,
+          onMs: o.slowPeriod[0],
+          offMs: o.slowPeriod[1],
+          delayMs: o.slowDelay,
+        });
   for (let i = 0; i < o.slow; i++) {
-    net.node(names[o.nodes - 1 - i]).processingDelay = o.slowDelay;
+    const node = net.node(names[o.nodes - 1 - i]);
+    if (periods === undefined) node.processingDelay = o.slowDelay;
+    else node.slowPeriods = periods[i];
     slowNames.add(names[o.nodes - 1 - i]);
   }
   net.defaultLink = { loss: o.loss, latency: 1, jitter: 2 };
@@ -238,8 +271,16 @@ function median(xs: number[]): number {
 }
 
 function printText(o: Options, r: SimulationResult): void {
+  const slowness =
+    o.slow === 0
+      ? ''
+      : o.slowPeriod === undefined
+        ? `, ${o.slowDelay} ms late all the time`
+        : o.slowMode === 'stall'
+          ? `, stalled ${o.slowPeriod[0]} ms of every ${o.slowPeriod[0] + o.slowPeriod[1]} ms`
+          : `, ${o.slowDelay} ms late for ${o.slowPeriod[0]} ms of every ${o.slowPeriod[0] + o.slowPeriod[1]} ms`;
   console.log(
-    `nodes ${r.nodes}, seed ${r.seed}, lifeguard ${o.lifeguard ? 'on' : 'off'}, loss ${o.loss}, slow ${o.slow}`,
+    `nodes ${r.nodes}, seed ${r.seed}, lifeguard ${o.lifeguard ? 'on' : 'off'}, loss ${o.loss}, slow ${o.slow}${slowness}`,
   );
   console.log(
     `${o.converged ? 'started converged' : `converged after ${r.convergedAfter} s (simulated)`}; measured ${r.simulatedSeconds} s in ${r.wallSeconds} s of wall time`,

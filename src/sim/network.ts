@@ -42,6 +42,46 @@ export interface TrafficStats {
   streamsOpened: number;
 }
 
+/**
+ * Slow periods of a member: it alternates between `onMs` of slow processing and `offMs` of
+ * normal processing, `phaseMs` into its cycle at time 0.
+ * - `delay`: what arrives during a slow period is handled `delayMs` late (a constant, as the
+ *   permanent `processingDelay`); its timers run on time.
+ * - `stall`: the member runs nothing during a slow period, as a process that is paused (CPU
+ *   starvation, a long GC pause, SIGSTOP): what arrives is handled when the stall ends, in the
+ *   order it arrived, after the timers that fell due meanwhile (the core's contract: timers
+ *   before input), so a packet's delay is the rest of the stall, not a constant.
+ */
+export interface SlowPeriods {
+  readonly mode: 'delay' | 'stall';
+  readonly onMs: number;
+  readonly offMs: number;
+  /** `delay` mode only. */
+  readonly delayMs: number;
+  readonly phaseMs: number;
+}
+
+/** The end of the slow period that `t` falls in, or undefined when `t` is in a normal one. */
+export function slowPeriodEnd(p: SlowPeriods, t: number): number | undefined {
+  const cycle = p.onMs + p.offMs;
+  const pos = (((t + p.phaseMs) % cycle) + cycle) % cycle;
+  if (pos >= p.onMs) return undefined;
+  const end = t - pos + p.onMs;
+  return end > t ? end : undefined;
+}
+
+/**
+ * Slow periods for `count` members, each with its own phase drawn from a generator of its own
+ * seeded with `seed` (so the network's random stream, and every run without slow periods, stays
+ * as it was).
+ */
+export function randomSlowPeriods(seed: number, count: number, p: Omit<SlowPeriods, 'phaseMs'>): SlowPeriods[] {
+  const prng = new Prng((seed ^ 0x5105) >>> 0);
+  const out: SlowPeriods[] = [];
+  for (let i = 0; i < count; i++) out.push({ ...p, phaseMs: Math.floor(prng.next() * (p.onMs + p.offMs)) });
+  return out;
+}
+
 interface Timed {
   readonly at: number;
   readonly seq: number;
@@ -54,8 +94,14 @@ export class SimNode implements CoreIO {
   readonly log: Logger;
   /** A crashed node neither sends, receives nor runs timers. */
   crashed = false;
-  /** Extra delay before this node handles anything it receives (a "slow member"). */
+  /** Extra delay before this node handles anything it receives (a "slow member", all the time). */
   processingDelay = 0;
+  /** Slow periods instead (see SlowPeriods); processingDelay should then be 0. */
+  slowPeriods: SlowPeriods | undefined;
+  /** In `stall` mode: what arrived during the current stall, to handle when it ends. */
+  backlog: (() => void)[] = [];
+  /** In `stall` mode: when the backlog is handled. */
+  resumeAt: number | undefined;
   /** The time the node's next timer wake-up is queued for. */
   wakeAt: number | undefined;
   readonly security: WireSecurity;
@@ -275,13 +321,45 @@ export class SimNetwork {
   scheduleWake(node: SimNode): void {
     const d = node.core.nextDeadline;
     if (d === undefined || node.crashed) return;
-    const at = Math.max(d, this.now);
+    let at = Math.max(d, this.now);
+    // A stalled member's timers run when the stall ends.
+    if (node.slowPeriods?.mode === 'stall') at = slowPeriodEnd(node.slowPeriods, at) ?? at;
     if (node.wakeAt !== undefined && node.wakeAt <= at) return;
     node.wakeAt = at;
     this.at(at, () => {
       if (node.wakeAt !== at) return;
       node.wakeAt = undefined;
       node.wake();
+    });
+  }
+
+  /**
+   * Runs `fn` (the node handling something that arrives now) as the node's slow periods allow:
+   * now, `delayMs` later, or when its stall ends. Only for nodes with slowPeriods.
+   */
+  private handleOn(node: SimNode, fn: () => void): void {
+    const p = node.slowPeriods;
+    const end = p === undefined ? undefined : slowPeriodEnd(p, this.now);
+    if (p === undefined || end === undefined) {
+      fn();
+      return;
+    }
+    if (p.mode === 'delay') {
+      this.at(this.now + p.delayMs, fn);
+      return;
+    }
+    node.backlog.push(fn);
+    if (node.resumeAt !== undefined) return;
+    node.resumeAt = end;
+    this.at(end, () => {
+      node.resumeAt = undefined;
+      const backlog = node.backlog;
+      node.backlog = [];
+      if (node.crashed) return;
+      // Timers first (the core's contract), then what arrived, in order.
+      node.core.runTimers(this.now);
+      for (const f of backlog) f();
+      this.scheduleWake(node);
     });
   }
 
@@ -327,7 +405,8 @@ export class SimNetwork {
     if (to === undefined) return;
     const delay = this.linkDelay(from, to);
     if (delay === undefined) return;
-    this.at(this.now + delay, () => to.receivePacket(from.addr, bytes));
+    if (to.slowPeriods === undefined) this.at(this.now + delay, () => to.receivePacket(from.addr, bytes));
+    else this.at(this.now + delay, () => this.handleOn(to, () => to.receivePacket(from.addr, bytes)));
   }
 
   openStream(
@@ -338,6 +417,9 @@ export class SimNetwork {
     done: (r: StreamResult) => void,
   ): void {
     const to = this.byAddr.get(addr);
+    // A node with slow periods handles each step on its side as handleOn allows.
+    const on = (node: SimNode | undefined, fn: () => void): void =>
+      node?.slowPeriods === undefined ? fn() : this.handleOn(node, fn);
     let finished = false;
     const finish = (r: StreamResult): void => {
       if (finished) return;
@@ -346,11 +428,15 @@ export class SimNetwork {
       this.scheduleWake(from);
     };
     this.at(opts.deadline, () =>
-      finish({ ok: false, error: new Error('i/o timeout'), contacted: to !== undefined && !to.crashed }),
+      on(from, () =>
+        finish({ ok: false, error: new Error('i/o timeout'), contacted: to !== undefined && !to.crashed }),
+      ),
     );
     // TCP does not lose data: a stream fails only when the peer is unreachable or down.
     if (to === undefined || to.crashed || !this.reachable(from, to)) {
-      this.at(this.now + 1, () => finish({ ok: false, error: new Error('connection refused'), contacted: false }));
+      this.at(this.now + 1, () =>
+        on(from, () => finish({ ok: false, error: new Error('connection refused'), contacted: false })),
+      );
       return;
     }
     const c = this.link(from, to);
@@ -358,19 +444,21 @@ export class SimNetwork {
     // TCP retransmits through partial loss; a link that loses everything times out.
     if (c.loss >= 1 || back.loss >= 1) return;
     const oneWay = c.latency + to.processingDelay;
-    this.at(this.now + oneWay, () => {
-      const response = to.serveStream(from.addr, bytes);
-      if (!opts.expectResponse) {
-        finish({ ok: true });
-        return;
-      }
-      if (response === undefined) {
-        finish({ ok: false, error: new Error('EOF'), contacted: true });
-        return;
-      }
-      to.stats.bytesSent += response.length;
-      this.at(this.now + c.latency + from.processingDelay, () => finish(from.readResponse(response)));
-    });
+    this.at(this.now + oneWay, () =>
+      on(to, () => {
+        const response = to.serveStream(from.addr, bytes);
+        if (!opts.expectResponse) {
+          on(from, () => finish({ ok: true }));
+          return;
+        }
+        if (response === undefined) {
+          on(from, () => finish({ ok: false, error: new Error('EOF'), contacted: true }));
+          return;
+        }
+        to.stats.bytesSent += response.length;
+        this.at(this.now + c.latency + from.processingDelay, () => on(from, () => finish(from.readResponse(response))));
+      }),
+    );
   }
 
   /** Runs the simulation until `until` (ms). */
