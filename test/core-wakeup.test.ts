@@ -3,17 +3,23 @@
  * `MemberlistCore.nextWakeup`, which leaves out gossip ticks that would send nothing (also for
  * a delegate whose `hasBroadcasts` is false), and the probe's ProbeTimeout timer, cancelled
  * once the ack is in; and the adapter's side of `hasBroadcasts`, `Memberlist.queueBroadcasts`,
- * with Serf's delegate as its user.
+ * with Serf's delegate as its user; and ticks missed while the loop was blocked, dropped as Go's
+ * time.Ticker drops them.
  */
 import { describe, expect, it } from 'vitest';
 import { BroadcastQueue } from '../src/core/broadcast-queue.ts';
+import { profileConfig } from '../src/core/config.ts';
+import { silentLogger } from '../src/core/core-io.ts';
+import { MemberlistCore } from '../src/core/core.ts';
 import type { Delegate } from '../src/core/delegates.ts';
-import type { MemberlistCore } from '../src/core/core.ts';
 import type { TimerHandle } from '../src/core/timer-queue.ts';
 import { TimerQueue } from '../src/core/timer-queue.ts';
 import { Memberlist } from '../src/memberlist.ts';
+import { ipFromString } from '../src/net/ip.ts';
 import { Serf } from '../src/serf/serf.ts';
 import { SimNetwork } from '../src/sim/network.ts';
+import { encodeMessage } from '../src/wire/codec.ts';
+import { MessageType } from '../src/wire/messages.ts';
 
 describe('timer queue', () => {
   it('nextDeadlineExcept looks under the skipped timer and keeps the order of ties', () => {
@@ -201,5 +207,54 @@ describe('Serf', () => {
     const sentAt = performance.now();
     a.userEvent('wake', new TextEncoder().encode('up'));
     expect((await got) - sentAt).toBeLessThan(gossipInterval + 50);
+  });
+});
+
+describe('ticks missed while blocked', () => {
+  it('are dropped as by Go time.Ticker: one late gossip round, then the original schedule', () => {
+    let now = 0;
+    const sent: number[] = [];
+    const config = profileConfig('lan', {
+      name: 'a',
+      bindAddr: '127.0.0.1',
+      bindPort: 7946,
+      probeInterval: 0,
+      pushPullInterval: 0,
+    });
+    const core = new MemberlistCore({
+      config,
+      advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
+      io: {
+        now: () => now,
+        random: () => 0.5,
+        log: silentLogger,
+        sendPacket: () => sent.push(now),
+        stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
+      },
+    });
+    core.start();
+    // A peer to gossip to, and a broadcast that stays queued for many rounds.
+    core.handlePacket(
+      '127.0.0.2:7946',
+      encodeMessage(MessageType.Alive, {
+        incarnation: 1,
+        node: 'b',
+        addr: ipFromString('127.0.0.2'),
+        port: 7946,
+        meta: null,
+        vsn: new Uint8Array([1, 5, 2, 0, 0, 0]),
+      }),
+      0,
+    );
+    const interval = config.gossipInterval;
+    const first = core.nextDeadline!;
+    now = first;
+    core.runTimers(now);
+    expect(sent.length).toBe(1);
+    // Blocked for five and a half intervals: one round runs late, not five.
+    now = first + 5.5 * interval;
+    core.runTimers(now);
+    expect(sent.length).toBe(2);
+    expect(core.nextDeadline).toBe(first + 6 * interval);
   });
 });

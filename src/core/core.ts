@@ -170,9 +170,9 @@ export class MemberlistCore {
    * re-arm the ticker, so an idle node wakes for its probes and its packets only. A driver
    * using this must call `runTimers(now)` before it hands the core any input, and before the
    * application queues a delegate broadcast outside the core's calls: overdue ticks then run,
-   * in their order and doing nothing, before anything can queue a broadcast, so a new one goes
-   * out at the next regular tick and the rounds keep Go's fixed-rate schedule. (The simulator
-   * wakes for every deadline.)
+   * doing nothing (one runs, the others are dropped as Go's ticker drops them), before anything
+   * can queue a broadcast, so a new one goes out at the next regular tick and the rounds keep
+   * Go's fixed-rate schedule. (The simulator wakes for every deadline.)
    */
   get nextWakeup(): number | undefined {
     const g = this.gossipTicker;
@@ -185,8 +185,11 @@ export class MemberlistCore {
   }
 
   /**
-   * A fixed-rate ticker starting after a random stagger, like Go's triggerFunc; `tick` of the
-   * result is its pending tick.
+   * A fixed-rate ticker starting after a random stagger, like Go's triggerFunc over a
+   * time.Ticker; `tick` of the result is its pending tick. Like Go's ticker it drops the ticks
+   * it missed: after the event loop was blocked (or a simulated node stalled) past several
+   * ticks, one runs late and the next comes at the next point of the original schedule, rather
+   * than every missed tick at once (a burst of gossip rounds Go never sends).
    */
   private every(interval: number, fn: () => void): { tick: TimerHandle } {
     let next = this.io.now() + this.stagger(interval);
@@ -194,6 +197,8 @@ export class MemberlistCore {
     const tick = (): void => {
       if (!this.running) return;
       next += interval;
+      const now = this.io.now();
+      if (next < now) next += Math.ceil((now - next) / interval) * interval;
       ticker.tick = this.timers.at(next, tick);
       fn();
     };
