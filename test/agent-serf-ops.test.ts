@@ -291,6 +291,17 @@ describe('membership operations with Go serf agents (real processes)', () => {
     );
     const pruned = await run(['force-leave', '--http', http, '--prune', names.g2]);
     expect(pruned).toMatchObject({ code: 0, out: '', err: '' });
+    /*
+     * A push/pull between the two force-leaves can hand ops-go1 our left list, which Serf merges
+     * as a leave intent at ops-go2's status LTime + 1: the very LTime the prune then carries (a
+     * force-leave sends clock.time() and then increments). ops-go1 ignores the prune as not newer
+     * and keeps ops-go2 `left` (Go Serf's forceLeave and MergeRemoteState do the same; seen once
+     * in ~120 runs: ops-go1 logged "EventMemberLeave (forced)" right after a "Stream connection",
+     * before any messageLeaveType). A second prune is newer.
+     */
+    await expectViews([[names.g1, () => goMembers(g1)]], { [names.g2]: undefined }, 5000).catch(async () => {
+      expect(await run(['force-leave', '--http', http, '--prune', names.g2])).toMatchObject({ code: 0 });
+    });
     await expectViews(
       [
         ['the TS agent', tsMembers],
