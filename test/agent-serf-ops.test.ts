@@ -291,6 +291,17 @@ describe('membership operations with Go serf agents (real processes)', () => {
     );
     const pruned = await run(['force-leave', '--http', http, '--prune', names.g2]);
     expect(pruned).toMatchObject({ code: 0, out: '', err: '' });
+    /*
+     * A push/pull between the two force-leaves can hand ops-go1 our left list, which Serf merges
+     * as a leave intent at ops-go2's status LTime + 1: the very LTime the prune then carries (a
+     * force-leave sends clock.time() and then increments). ops-go1 ignores the prune as not newer
+     * and keeps ops-go2 `left` (Go Serf's forceLeave and MergeRemoteState do the same; seen once
+     * in ~120 runs: ops-go1 logged "EventMemberLeave (forced)" right after a "Stream connection",
+     * before any messageLeaveType). A second prune is newer.
+     */
+    await expectViews([[names.g1, () => goMembers(g1)]], { [names.g2]: undefined }, 5000).catch(async () => {
+      expect(await run(['force-leave', '--http', http, '--prune', names.g2])).toMatchObject({ code: 0 });
+    });
     await expectViews(
       [
         ['the TS agent', tsMembers],
@@ -324,7 +335,25 @@ describe('membership operations with Go serf agents (real processes)', () => {
     const r = await run(['leave', '--http', http], 30_000);
     expect(r).toMatchObject({ code: 0, out: 'Graceful leave complete\n' });
     expect(await ts.exited).toEqual({ code: 0, signal: null });
-    expect(await goMembers(g1)).toMatchObject({ [names.ts]: 'left' });
+    /*
+     * Serf does not promise `left` here. Leave() applies our leave intent locally at LTime L
+     * before gossiping it, and push/pull state reports every member not on the left list (a
+     * leaving node is not) by its status LTime, which the receiver merges as a join intent. If a
+     * push/pull between us and ops-go1 (either side starts one every 15 s, at a random phase)
+     * comes in between, ops-go1 records L for us as a join, ignores the leave intent at L as not
+     * newer, and memberlist's dead message then makes us `failed`. Go Serf v0.10.2 does the same
+     * when its push/pull comes between (LocalState, MergeRemoteState, handleNodeLeaveIntent;
+     * checked with two Go nodes). The flake this was: a "Stream connection" (our push/pull) in
+     * ops-go1's log just before its two "messageLeaveType: ops-ts" lines. A failed member is one
+     * ops-go1 tries to reconnect to, which could join the restart below without a rejoin: so
+     * force-leave it then.
+     */
+    const seen = (await goMembers(g1))[names.ts];
+    expect(['left', 'failed']).toContain(seen);
+    if (seen === 'failed') {
+      expect((await g1.cli(['force-leave', names.ts])).code).toBe(0);
+      await expectViews([[names.g1, () => goMembers(g1)]], { [names.ts]: 'left' }, CONVERGE_MS);
+    }
     expect(readFileSync(snapshot, 'utf8')).toMatch(/\nleave\n/);
 
     ts = startTs();

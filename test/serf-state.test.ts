@@ -124,7 +124,7 @@ function node(name: string, tags: Record<string, string> = {}): Node {
   };
 }
 
-function table(opts: { selfAlive?: boolean } = {}) {
+function table(opts: { selfAlive?: boolean; selfName?: string } = {}) {
   const events: [MemberEventType, string, string][] = [];
   const later: (() => void)[] = [];
   let now = 1_000;
@@ -132,7 +132,7 @@ function table(opts: { selfAlive?: boolean } = {}) {
   const clock = new LamportClock();
   clock.increment();
   const t = new MemberTable({
-    selfName: 'me',
+    selfName: opts.selfName ?? 'me',
     clock,
     log: silentLogger,
     now: () => now,
@@ -236,6 +236,27 @@ describe('member state machine (reference §4.2)', () => {
     t.nodeJoined(node('me'));
     expect(t.leaveIntent({ ltime: 3, node: 'me', prune: false })).toBe(true);
     expect(t.get('me')?.status).toBe('leaving');
+  });
+
+  it("a leaving node's push/pull that overtakes its leave intent turns the leave into a failure, as in Go", () => {
+    const peer = table();
+    peer.t.nodeJoined(node('a'));
+    peer.t.joinIntent({ ltime: 2, node: 'a' });
+    // 'a' leaves: its leave intent is applied locally at its clock's time before it is gossiped.
+    const a = table({ selfName: 'a', selfAlive: false });
+    a.t.nodeJoined(node('a'));
+    a.clock.witness(4);
+    const ltime = a.clock.time();
+    expect(a.t.leaveIntent({ ltime, node: 'a', prune: false })).toBe(true);
+    // Its push/pull state has it leaving, not on the left list: the peer merges its status LTime
+    // as a join intent (Go's MergeRemoteState) ...
+    expect(a.t.leftNames()).toEqual([]);
+    for (const [name, statusLTime] of a.t.statusLTimes()) peer.t.joinIntent({ ltime: statusLTime, node: name });
+    expect(peer.t.statusLTimeOf('a')).toBe(ltime);
+    // ... so the leave intent that arrives next is not newer, and memberlist's dead message fails it.
+    expect(peer.t.leaveIntent({ ltime, node: 'a', prune: false })).toBe(false);
+    peer.t.nodeLeft(node('a'));
+    expect(peer.t.get('a')?.status).toBe('failed');
   });
 
   it('reaps failed members after the reconnect timeout and left ones after the tombstone timeout', () => {
