@@ -336,24 +336,14 @@ describe('membership operations with Go serf agents (real processes)', () => {
     expect(r).toMatchObject({ code: 0, out: 'Graceful leave complete\n' });
     expect(await ts.exited).toEqual({ code: 0, signal: null });
     /*
-     * Serf does not promise `left` here. Leave() applies our leave intent locally at LTime L
-     * before gossiping it, and push/pull state reports every member not on the left list (a
-     * leaving node is not) by its status LTime, which the receiver merges as a join intent. If a
-     * push/pull between us and ops-go1 (either side starts one every 15 s, at a random phase)
-     * comes in between, ops-go1 records L for us as a join, ignores the leave intent at L as not
-     * newer, and memberlist's dead message then makes us `failed`. Go Serf v0.10.2 does the same
-     * when its push/pull comes between (LocalState, MergeRemoteState, handleNodeLeaveIntent;
-     * checked with two Go nodes). The flake this was: a "Stream connection" (our push/pull) in
-     * ops-go1's log just before its two "messageLeaveType: ops-ts" lines. A failed member is one
-     * ops-go1 tries to reconnect to, which could join the restart below without a rejoin: so
-     * force-leave it then.
+     * `left`, not `failed`, even when a push/pull between us and ops-go1 overtakes our gossiped
+     * leave intent: a leaving memberlist-ts node lists itself as left in its push/pull state
+     * (Serf.localState). Go Serf lists a leaving node by its status LTime only, which the
+     * receiver merges as a join intent at the leave's LTime, so the intent is then ignored and
+     * memberlist's dead message makes the node `failed` (seen as a flake here: a "Stream
+     * connection" in ops-go1's log just before its two "messageLeaveType: ops-ts" lines).
      */
-    const seen = (await goMembers(g1))[names.ts];
-    expect(['left', 'failed']).toContain(seen);
-    if (seen === 'failed') {
-      expect((await g1.cli(['force-leave', names.ts])).code).toBe(0);
-      await expectViews([[names.g1, () => goMembers(g1)]], { [names.ts]: 'left' }, CONVERGE_MS);
-    }
+    expect(await goMembers(g1)).toMatchObject({ [names.ts]: 'left' });
     expect(readFileSync(snapshot, 'utf8')).toMatch(/\nleave\n/);
 
     ts = startTs();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/core/core-io.ts';
 import type { SerfEvent } from '../src/serf/events.ts';
+import { decodeBody, pushPullCodec } from '../src/serf/messages.ts';
 import { Serf } from '../src/serf/serf.ts';
 import type { SerfOptions } from '../src/serf/serf-options.ts';
 import { eventually } from './support/ts-nodes.ts';
@@ -159,6 +160,29 @@ describe('failures', () => {
     // The same node restarts on the same address but joins nobody: a's reconnect finds it.
     const b2 = await node('rc-b', {}, port);
     await eventually(() => statusOf(a, 'rc-b') === 'alive' && statusOf(b2, 'rc-a') === 'alive', 10_000);
+  });
+});
+
+describe('leave', () => {
+  it('a leaving node lists itself as left in push/pull, so a push/pull that overtakes its leave intent cannot fail it', async () => {
+    const a = await node('lv-a');
+    const b = await node('lv-b');
+    await a.join([addr(b)]);
+    await eventually(() => statusOf(b, 'lv-a') === 'alive', 5000);
+    const leaving = a.leave(); // the intent is applied at once, gossiped afterwards
+    const ltime = a.members().find((m) => m.name === 'lv-a')?.status === 'leaving' ? a.clocks().member - 1 : -1;
+    // What a sends in a push/pull now (Go Serf would list it by its status time only, which the
+    // receiver merges as a join intent at the leave's LTime and then ignores the leave intent).
+    const state = (a as unknown as { localState(join: boolean): Uint8Array }).localState(false);
+    const pp = decodeBody(pushPullCodec, state);
+    expect(pp.leftMembers).toContain('lv-a');
+    expect(pp.statusLTimes?.get('lv-a')).toBe(ltime - 1); // the receiver's leave: status time + 1
+    // A push/pull with b right away, racing the gossiped intent: b ends with a left, not failed.
+    await b.memberlist.join([addr(a)]);
+    await leaving;
+    await a.shutdown();
+    live.delete(a);
+    await eventually(() => statusOf(b, 'lv-a') === 'left', 5000);
   });
 });
 

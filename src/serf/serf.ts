@@ -98,6 +98,8 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
   private readonly stream: EventStream;
   private readonly snapshot: Snapshotter | undefined;
   private currentState: SerfState = 'alive';
+  /** The LTime of our own leave intent, once `leave()` has made it (see `localState`). */
+  private ownLeaveLTime: number | undefined = undefined;
   private eventJoinIgnore = false;
   private joinTail: Promise<unknown> = Promise.resolve();
 
@@ -389,10 +391,22 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
   }
 
   private localState(_join: boolean): Uint8Array {
+    const statusLTimes = this.table.statusLTimes();
+    const leftMembers = this.table.leftNames();
+    const leave = this.ownLeaveLTime;
+    if (leave !== undefined && !leftMembers.includes(this.config.nodeName)) {
+      // Once we leave, we list ourselves as left, with the status time the receiver turns into
+      // a leave at our leave intent's LTime. Go Serf lists a leaving node by its status time
+      // only, which a receiver merges as a join intent at that LTime: if this push/pull
+      // overtakes the gossiped leave intent, the intent is then not newer, is ignored, and
+      // memberlist's dead message makes us failed rather than left. Same message format.
+      leftMembers.push(this.config.nodeName);
+      statusLTimes.set(this.config.nodeName, Math.max(0, leave - 1));
+    }
     const pp: PushPullMessage = {
       ltime: this.clock.time(),
-      statusLTimes: this.table.statusLTimes(),
-      leftMembers: this.table.leftNames(),
+      statusLTimes,
+      leftMembers,
       eventLTime: this.eventClock.time(),
       events: this.eventRing.toPushPull(),
       queryLTime: this.queryClock.time(),
@@ -521,6 +535,7 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
     const msg: LeaveMessage = { ltime: this.clock.time(), node: this.config.nodeName, prune: false };
     this.clock.increment();
     this.table.leaveIntent(msg);
+    this.ownLeaveLTime = msg.ltime;
     if (this.table.hasAliveMembers()) {
       const sent = await this.broadcastAndWait(
         encodeWithType(SerfMessageType.Leave, leaveCodec, msg),
