@@ -500,8 +500,10 @@ export class MemberState {
                   known,
                 );
           // The push/pull decoder's cache compares the next state of this member with its
-          // record rather than keeping a copy of the same values (push-state-cache.ts).
-          if (record !== undefined) adoptPushState(record);
+          // record rather than keeping a copy of the same values (push-state-cache.ts). A new
+          // member that kept the decoded record: the cache took it when it was read (or, for a
+          // record of cached values, holds the equal one it matched).
+          if (record !== undefined && record !== r) adoptPushState(record);
           break;
         }
         case NodeStateCode.Left:

@@ -142,10 +142,15 @@ export function readPushNodeState(r: MsgpackReader): PushNodeState {
       slots[slot] = changed;
       return changed;
     }
-    // A name not cached: a merge that keeps the member puts its record — this one — in the
-    // cache (`adoptPushState`). Not before: a stream reader may decode a message it has only
-    // part of several times, and what an attempt that failed read is not what we keep.
-    return recordFromLayout(b);
+    // A name not cached: the record is cached now, with the hash at hand (names of up to 128
+    // ASCII characters, as `adoptPushState` takes): a merge that keeps it as a new member's
+    // record need not adopt it again, and a member we know but learned from gossip (a merge
+    // that finds it unchanged keeps nothing) matches it from the next push/pull on. A stream
+    // reader no longer decodes a message it has only part of (`PushPullReader.requireComplete`),
+    // so what is cached here is what the merge gets.
+    const rec = recordFromLayout(b);
+    if (layout.nameAscii && layout.nameLen <= 128) store(rec, layout.nameHash >>> 1);
+    return rec;
   }
   const n = pushNodeStateCodec.decode(r);
   remember(n);
