@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { NodeStateCode } from '../wire/messages.ts';
+import { internAscii } from '../wire/string-intern.ts';
 import type { ProtocolConfig } from './config.ts';
 import { NodeState } from './node-state.ts';
 
@@ -33,11 +34,16 @@ export class MemberBaseline {
     const entries: NodeState[] = [];
     const index = new Map<string, number>();
     let ipNamed = 0;
+    const utf8 = new TextEncoder();
     for (const m of members) {
-      if (isIP(m.name) !== 0) ipNamed++;
-      if (index.has(m.name)) throw new Error(`duplicate member ${m.name} in baseline`);
-      index.set(m.name, entries.length);
-      entries.push(new NodeState(m.name, m.addr, m.port, m.meta, m.incarnation, NodeStateCode.Alive, 0, m.vsn));
+      // The string the push/pull decoder will hand back for this name (string-intern.ts), so a
+      // lookup by a decoded name finds an identical key rather than comparing characters.
+      const bytes = utf8.encode(m.name);
+      const name = internAscii(bytes, 0, bytes.length) ?? m.name;
+      if (isIP(name) !== 0) ipNamed++;
+      if (index.has(name)) throw new Error(`duplicate member ${name} in baseline`);
+      index.set(name, entries.length);
+      entries.push(new NodeState(name, m.addr, m.port, m.meta, m.incarnation, NodeStateCode.Alive, 0, m.vsn));
     }
     this.entries = entries;
     this.index = index;
