@@ -24,7 +24,8 @@ export function plainNodeState(n: PushNodeState): PushNodeState {
   };
 }
 
-function plainPushPull(pp: PushPull): PushPull {
+/** `pp` with its node states as plain objects (`plainNodeState`). */
+export function plainPushPull(pp: PushPull): PushPull {
   return { join: pp.join, nodes: pp.nodes.map(plainNodeState), userState: pp.userState };
 }
 
