@@ -9,8 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { BroadcastQueue } from '../src/core/broadcast-queue.ts';
 import { profileConfig } from '../src/core/config.ts';
-import { silentLogger } from '../src/core/core-io.ts';
-import { MemberlistCore } from '../src/core/core.ts';
+import type { MemberlistCore } from '../src/core/core.ts';
 import type { Delegate } from '../src/core/delegates.ts';
 import type { TimerHandle } from '../src/core/timer-queue.ts';
 import { TimerQueue } from '../src/core/timer-queue.ts';
@@ -19,6 +18,7 @@ import { ipFromString } from '../src/net/ip.ts';
 import { Serf } from '../src/serf/serf.ts';
 import { SimNetwork } from '../src/sim/network.ts';
 import { encodeMessage } from '../src/wire/codec.ts';
+import { quietCore } from './support/quiet-core.ts';
 import { MessageType } from '../src/wire/messages.ts';
 
 describe('timer queue', () => {
@@ -214,25 +214,12 @@ describe('ticks missed while blocked', () => {
   it('are dropped as by Go time.Ticker: one late gossip round, then the original schedule', () => {
     let now = 0;
     const sent: number[] = [];
-    const config = profileConfig('lan', {
-      name: 'a',
-      bindAddr: '127.0.0.1',
-      bindPort: 7946,
-      probeInterval: 0,
-      pushPullInterval: 0,
+    const core = quietCore('a', {
+      config: { gossipInterval: profileConfig('lan').gossipInterval },
+      now: () => now,
+      random: () => 0.5,
+      sendPacket: () => sent.push(now),
     });
-    const core = new MemberlistCore({
-      config,
-      advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
-      io: {
-        now: () => now,
-        random: () => 0.5,
-        log: silentLogger,
-        sendPacket: () => sent.push(now),
-        stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
-      },
-    });
-    core.start();
     // A peer to gossip to, and a broadcast that stays queued for many rounds.
     core.handlePacket(
       '127.0.0.2:7946',
@@ -246,7 +233,7 @@ describe('ticks missed while blocked', () => {
       }),
       0,
     );
-    const interval = config.gossipInterval;
+    const interval = core.config.gossipInterval;
     const first = core.nextDeadline!;
     now = first;
     core.runTimers(now);

@@ -1,13 +1,22 @@
 /**
  * A started sans-io core on 127.0.0.1:7946 with no timers and no network (probe, gossip and
- * push/pull intervals 0; streams fail), for tests that feed it input by hand.
+ * push/pull intervals 0; streams fail), for tests that feed it input by hand. `opts` can give
+ * it a clock, a packet sink and config overrides (a gossip interval, say) when a test drives
+ * its timers.
  */
-import { profileConfig } from '../../src/core/config.ts';
-import { silentLogger } from '../../src/core/core-io.ts';
+import { type ProtocolConfig, profileConfig } from '../../src/core/config.ts';
+import { type CoreIO, silentLogger } from '../../src/core/core-io.ts';
 import { MemberlistCore } from '../../src/core/core.ts';
 import { ipFromString } from '../../src/net/ip.ts';
 
-export function quietCore(name: string): MemberlistCore {
+export interface QuietCoreOptions {
+  readonly config?: Partial<ProtocolConfig>;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly sendPacket?: CoreIO['sendPacket'];
+}
+
+export function quietCore(name: string, opts: QuietCoreOptions = {}): MemberlistCore {
   const config = profileConfig('lan', {
     name,
     bindAddr: '127.0.0.1',
@@ -15,15 +24,16 @@ export function quietCore(name: string): MemberlistCore {
     probeInterval: 0,
     gossipInterval: 0,
     pushPullInterval: 0,
+    ...opts.config,
   });
   const core = new MemberlistCore({
     config,
     advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
     io: {
-      now: () => 0,
-      random: Math.random,
+      now: opts.now ?? (() => 0),
+      random: opts.random ?? Math.random,
       log: silentLogger,
-      sendPacket: () => {},
+      sendPacket: opts.sendPacket ?? (() => {}),
       stream: (_a, _r, _o, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
     },
   });
