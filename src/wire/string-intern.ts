@@ -40,16 +40,7 @@ export function internAscii(b: Uint8Array, start: number, len: number): string |
     if (c > 0x7f) return undefined;
     h = Math.imul(h ^ c, FNV_PRIME);
   }
-  const held = slots[(h ^ (h >>> 16)) & mask];
-  if (held !== undefined && held.length === len) {
-    let i = 0;
-    while (i < len && held.charCodeAt(i) === b[start + i]) i++;
-    if (i === len) return held;
-  }
-  const s = len === 0 ? '' : latin1Slice.call(b, start, end);
-  if (held !== undefined && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
-  slots[(h ^ (h >>> 16)) & mask] = s;
-  return s;
+  return internAsciiHashed(b, start, len, h ^ (h >>> 16));
 }
 
 /**
