@@ -5,7 +5,6 @@
  * writes (message type, a fixmap of six keys in Go's order, then each value in the forms
  * msgpack-writer.ts uses); test/alive-length.test.ts checks it against `encodedLength`.
  */
-import type { Alive } from './messages.ts';
 import { strHeaderBytes, uintBytes } from './msgpack-writer.ts';
 
 /** Type byte, fixmap header and the six keys: Addr, Incarnation, Meta, Node, Port, Vsn. */
@@ -46,9 +45,4 @@ export function aliveLengthOf(
     uintBytes(port) +
     bytesOrNilLength(vsnLen)
   );
-}
-
-/** `encodedLength(MessageType.Alive, a)`. */
-export function aliveLength(a: Alive): number {
-  return aliveLengthOf(a.node, a.addr?.length ?? -1, a.incarnation, a.meta?.length ?? -1, a.port, a.vsn?.length ?? -1);
 }
