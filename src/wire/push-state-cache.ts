@@ -27,6 +27,7 @@ import { hashLayoutName, layout, parseGoLayout, recordFromLayout } from './go-no
 import { type NodeStateCode, type PushNodeState, pushNodeStateCodec } from './messages.ts';
 import type { MsgpackReader } from './msgpack-reader.ts';
 import { slabOf } from './pool.ts';
+import { asciiHash } from './string-intern.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -110,9 +111,6 @@ const WAYS = 8;
 const MIN_SLOTS = 1024;
 const MAX_SLOTS = 1 << 15;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
 let slots: (HeldNodeState | undefined)[] = new Array(MIN_SLOTS).fill(undefined);
 /** The name hash of each slot's entry (compared before the entry is read). */
 let hashes = new Int32Array(MIN_SLOTS);
@@ -191,13 +189,8 @@ export function adoptPushState(record: HeldNodeState): void {
  * that is not ASCII (its UTF-8 bytes are not its char codes: never matched).
  */
 function nameHash(name: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 0x7f) return -1;
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return (h ^ (h >>> 16)) >>> 1;
+  const h = asciiHash(name);
+  return h === undefined ? -1 : h >>> 1;
 }
 
 /**

@@ -62,10 +62,17 @@ export function internAsciiHashed(b: Uint8Array, start: number, len: number, fol
   return s;
 }
 
-/** The slot hash of an ASCII string (the same as of its bytes). */
-function hashOf(s: string): number {
+/**
+ * The FNV-1a hash of an ASCII string's characters, folded (`h ^ h >>> 16`): the same as of its
+ * bytes, as this cache and push-state-cache.ts compute it; undefined if `s` is not ASCII.
+ */
+export function asciiHash(s: string): number | undefined {
   let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
   return h ^ (h >>> 16);
 }
 
@@ -75,5 +82,5 @@ function grow(): void {
   slots = new Array(old.length * 2).fill(undefined);
   mask = slots.length - 1;
   conflicts = 0;
-  for (const s of old) if (s !== undefined) slots[hashOf(s) & mask] = s;
+  for (const s of old) if (s !== undefined) slots[(asciiHash(s) as number) & mask] = s; // all ASCII
 }
