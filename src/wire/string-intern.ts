@@ -4,7 +4,9 @@
  * message — comes back as the string we already hold instead of a new one. That saves building
  * the string, the garbage, and rehashing it for the member table's lookup (V8 caches a string's
  * hash in the string). The cache is direct-mapped by an FNV-1a hash of the bytes: a slot holds
- * one string and a collision replaces it. It starts small and doubles (up to MAX_SLOTS) when
+ * one string and a collision replaces it. Each slot's hash is kept beside it and compared first,
+ * so a miss — every name of a fresh push/pull — does not read the string it replaces (a cache
+ * miss of its own: held strings are scattered over the heap). It starts small and doubles (up to MAX_SLOTS) when
  * many misses replace another string, so a node in a small cluster keeps a small cache. Input
  * can only evict entries; the memory held is bounded by MAX_SLOTS strings of INTERN_MAX_BYTES.
  */
@@ -23,6 +25,8 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 let slots: (string | undefined)[] = new Array(MIN_SLOTS).fill(undefined);
+/** The folded hash of each slot's string (0 for an empty slot, which also misses a 0 hash). */
+let hashes = new Int32Array(MIN_SLOTS);
 let mask = MIN_SLOTS - 1;
 /** Misses that replaced another string since the cache last grew. */
 let conflicts = 0;
@@ -51,14 +55,16 @@ export function internAsciiHashed(b: Uint8Array, start: number, len: number, fol
   if (len > INTERN_MAX_BYTES) return undefined;
   const slot = folded & mask;
   const held = slots[slot];
-  if (held !== undefined && held.length === len) {
+  if (held !== undefined && hashes[slot] === (folded | 0) && held.length === len) {
     let i = 0;
     while (i < len && held.charCodeAt(i) === b[start + i]) i++;
     if (i === len) return held;
   }
   const s = len === 0 ? '' : latin1Slice.call(b, start, start + len);
   if (held !== undefined && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
-  slots[folded & mask] = s;
+  const at = folded & mask;
+  slots[at] = s;
+  hashes[at] = folded;
   return s;
 }
 
@@ -79,8 +85,16 @@ export function asciiHash(s: string): number | undefined {
 /** Doubles the cache, keeping the strings it holds. */
 function grow(): void {
   const old = slots;
+  const oldHashes = hashes;
   slots = new Array(old.length * 2).fill(undefined);
+  hashes = new Int32Array(slots.length);
   mask = slots.length - 1;
   conflicts = 0;
-  for (const s of old) if (s !== undefined) slots[(asciiHash(s) as number) & mask] = s; // all ASCII
+  for (let i = 0; i < old.length; i++) {
+    const s = old[i];
+    if (s === undefined) continue;
+    const h = oldHashes[i];
+    slots[h & mask] = s;
+    hashes[h & mask] = h;
+  }
 }
