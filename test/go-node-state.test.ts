@@ -160,3 +160,25 @@ describe("a push/pull in Go's layout that is not all there", () => {
     expect(() => new PushPullReader(new MsgpackReader(msg, 1)).requireComplete()).not.toThrow();
   });
 });
+
+describe('PushPullReader.requireComplete on any node state', () => {
+  it('calls a prefix truncated only when the decoder finds it truncated too', () => {
+    fc.assert(
+      fc.property(nodeState, fc.integer({ min: 0, max: 1_000 }), (n, at) => {
+        const { msg } = message(n);
+        const part = msg.subarray(0, Math.floor((at / 1_000) * msg.length));
+        if (part.length < 2) return;
+        let early: string | undefined;
+        try {
+          early = codeOf(() => new PushPullReader(new MsgpackReader(part, 1)).requireComplete());
+        } catch {
+          return; // a header the reader's constructor refuses: nothing to compare
+        }
+        if (early === 'truncated') expect(codeOf(() => decodePushPull(part))).toBe('truncated');
+        // The whole message is never called truncated.
+        expect(outcome(() => new PushPullReader(new MsgpackReader(msg, 1)).requireComplete())).not.toBe('DecodeError');
+      }),
+      { numRuns: Math.max(2_000, FUZZ_RUNS / 5) },
+    );
+  });
+});

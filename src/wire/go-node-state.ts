@@ -188,6 +188,44 @@ export function parseGoLayout(b: Uint8Array, pos: number, end: number): boolean 
   return true;
 }
 
+/** What `skipNodeState` returns when the input ends inside the node state. */
+export const CUT_SHORT = -2;
+
+/**
+ * Where the node state at `b[pos]` ends, if it is a fixmap of seven entries (as Go writes it)
+ * whose keys and values are strings, binaries, nil or unsigned integers — only their headers are
+ * read, not what they hold, so it is cheaper than `parseGoLayout` and takes any key order or value
+ * length: `CUT_SHORT` if the input ends inside it (every msgpack decoder of that map would run
+ * out too), -1 if it is anything else. For `PushPullReader.requireComplete`, which only asks
+ * whether a message has all arrived.
+ */
+export function skipNodeState(b: Uint8Array, pos: number, end: number): number {
+  if (pos >= end) return CUT_SHORT;
+  if (b[pos] !== 0x87) return -1;
+  let q = pos + 1;
+  for (let item = 0; item < 14; item++) {
+    if (q >= end) return CUT_SHORT;
+    const t = b[q];
+    let next: number;
+    if (t <= 0x7f || t === 0xc0) next = q + 1;
+    else if (t >= 0xa0 && t <= 0xbf) next = q + 1 + (t & 0x1f);
+    else if (t === 0xc4 || t === 0xd9) {
+      if (q + 2 > end) return CUT_SHORT;
+      next = q + 2 + b[q + 1];
+    } else if (t === 0xc5 || t === 0xda) {
+      if (q + 3 > end) return CUT_SHORT;
+      next = q + 3 + ((b[q + 1] << 8) | b[q + 2]);
+    } else if (t === 0xcc) next = q + 2;
+    else if (t === 0xcd) next = q + 3;
+    else if (t === 0xce) next = q + 5;
+    else if (t === 0xcf) next = q + 9;
+    else return -1;
+    if (next > end) return CUT_SHORT;
+    q = next;
+  }
+  return q;
+}
+
 /** Sets `layout.nameHash` and `nameAscii` for the name `parseGoLayout` found in `b`. */
 export function hashLayoutName(b: Uint8Array): void {
   const L = layout;

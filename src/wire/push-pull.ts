@@ -12,7 +12,7 @@ import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
 import { MessageType, type PushNodeState, pushNodeStateCodec, pushPullHeaderCodec } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
 import { MsgpackWriter } from './msgpack-writer.ts';
-import { layout, layoutCutShort, parseGoLayout } from './go-node-state.ts';
+import { CUT_SHORT, skipNodeState } from './go-node-state.ts';
 import { readPushNodeState } from './push-state-cache.ts';
 
 export interface PushPull {
@@ -169,11 +169,11 @@ export class PushPullReader {
 
   /**
    * Before anything is decoded: throws the DecodeError ('truncated') that decoding would, when
-   * the node states in Go's layout (go-node-state.ts, found without allocating) or the user
-   * state run past the input. A stream reader decodes a message again as more of it arrives,
-   * and a large state would otherwise be decoded in part — records made, bytes copied — on each
-   * try. Stops looking at a node state in another layout: the decoder reads on from there and
-   * finds what it finds, as before.
+   * the node states as Go writes them (seven-entry fixmaps: `skipNodeState` reads only the
+   * headers of their keys and values) or the user state run past the input. A stream reader
+   * decodes a message again as more of it arrives, and a large state would otherwise be decoded
+   * in part — records made, bytes copied — on each try. Stops looking at a node state of another
+   * shape: the decoder reads on from there and finds what it finds, as before.
    */
   requireComplete(): void {
     const r = this.r;
@@ -181,11 +181,12 @@ export class PushPullReader {
     const end = r.end;
     let q = r.pos;
     for (let i = this.decoded; i < this.nodes.length; i++) {
-      if (parseGoLayout(b, q, end)) {
-        q = layout.end;
+      const next = skipNodeState(b, q, end);
+      if (next >= 0) {
+        q = next;
         continue;
       }
-      if (layoutCutShort()) throw new DecodeError('truncated', `push/pull node state ${i} is cut short`);
+      if (next === CUT_SHORT) throw new DecodeError('truncated', `push/pull node state ${i} is cut short`);
       return;
     }
     if (end - q < this.userStateLen) {
