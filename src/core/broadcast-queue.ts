@@ -12,6 +12,7 @@
  * member record it describes) is not held at all: the queue keeps the object and its encoded
  * length, and the queue's `SourceEncoder` makes the bytes each time the message is sent.
  */
+import { NameMap } from './name-map.ts';
 import { retransmitLimit } from './timing.ts';
 
 export interface Broadcast {
@@ -93,7 +94,7 @@ function position(tier: Item[], item: Item): number {
 export class BroadcastQueue {
   /** tiers[t] holds the items sent t times, in storage order (see `before`). */
   private readonly tiers: Item[][] = [];
-  private readonly byName = new Map<string, Item>();
+  private readonly byName = new NameMap<Item>();
   private size = 0;
   private idGen = 0;
 
@@ -270,7 +271,7 @@ export class BroadcastQueue {
     if (n === 0 || before(tier[n - 1], item)) tier.push(item);
     else tier.splice(position(tier, item), 0, item);
     this.size++;
-    if (item.name !== undefined) this.byName.set(item.name, item);
+    if (item.name !== undefined) this.byName.set(item);
   }
 
   private remove(item: Item): void {

@@ -4,6 +4,7 @@
  * and the rest reshuffled, as Go's resetNodes does. Also random peer selection (kRandomNodes).
  */
 import { isIP } from 'node:net';
+import { NameMap } from './name-map.ts';
 import type { NodeState } from './node-state.ts';
 import { isDeadOrLeft } from './node-state.ts';
 
@@ -55,7 +56,7 @@ export function isIpName(name: string): boolean {
 
 export class MemberTable implements Members {
   private nodes: NodeState[] = [];
-  private readonly byName = new Map<string, NodeState>();
+  private readonly byName = new NameMap<NodeState>();
   private probeIndex = 0;
   /** Go's numNodes: grows on insert, set to the table size at each reset. */
   private estimated = 0;
@@ -109,7 +110,7 @@ export class MemberTable implements Members {
   /** Inserts a new member at a random position of the probe order. */
   add(node: NodeState): void {
     this.changes++;
-    this.byName.set(node.name, node);
+    this.byName.set(node);
     if (isIpName(node.name)) this.ipNamed++;
     const n = this.nodes.length;
     const offset = randomInt(this.random, n);
