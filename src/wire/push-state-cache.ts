@@ -112,8 +112,12 @@ const MIN_SLOTS = 1024;
 const MAX_SLOTS = 1 << 15;
 
 let slots: (HeldNodeState | undefined)[] = new Array(MIN_SLOTS).fill(undefined);
-/** The name hash of each slot's entry (compared before the entry is read). */
-let hashes = new Int32Array(MIN_SLOTS);
+/**
+ * The name hash of each slot's entry (compared before the entry is read), FREE for an empty
+ * slot: looking for room reads only this array, not the entries.
+ */
+const FREE = -1;
+let hashes = new Int32Array(MIN_SLOTS).fill(FREE);
 /** Per set: the way the next replacement takes. */
 let victims = new Uint8Array(MIN_SLOTS / WAYS);
 let setMask = MIN_SLOTS / WAYS - 1;
@@ -217,10 +221,10 @@ function store(n: HeldNodeState, h: number): void {
   const base = set * WAYS;
   let free = -1;
   for (let s = base; s < base + WAYS; s++) {
-    const held = slots[s];
-    if (held === undefined) {
+    const held = hashes[s];
+    if (held === FREE) {
       if (free < 0) free = s;
-    } else if (hashes[s] === h && held.name === name) {
+    } else if (held === h && (slots[s] as HeldNodeState).name === name) {
       slots[s] = n;
       return;
     }
@@ -246,7 +250,7 @@ function store(n: HeldNodeState, h: number): void {
 function put(n: HeldNodeState, h: number): void {
   const base = (h & setMask) * WAYS;
   for (let s = base; s < base + WAYS; s++) {
-    if (slots[s] === undefined) {
+    if (hashes[s] === FREE) {
       slots[s] = n;
       hashes[s] = h;
       used++;
@@ -260,15 +264,12 @@ function grow(): void {
   const old = slots;
   const oldHashes = hashes;
   slots = new Array(old.length * 2).fill(undefined);
-  hashes = new Int32Array(slots.length);
+  hashes = new Int32Array(slots.length).fill(FREE);
   victims = new Uint8Array(slots.length / WAYS);
   setMask = slots.length / WAYS - 1;
   conflicts = 0;
   used = 0;
-  for (let s = 0; s < old.length; s++) {
-    const n = old[s];
-    if (n !== undefined) put(n, oldHashes[s]);
-  }
+  for (let s = 0; s < old.length; s++) if (oldHashes[s] !== FREE) put(old[s] as HeldNodeState, oldHashes[s]);
 }
 
 /** The slot of the entry for the name `layout` found (set hash `h`), or -1. */

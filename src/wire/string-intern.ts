@@ -54,14 +54,19 @@ export function internAscii(b: Uint8Array, start: number, len: number): string |
 export function internAsciiHashed(b: Uint8Array, start: number, len: number, folded: number): string | undefined {
   if (len > INTERN_MAX_BYTES) return undefined;
   const slot = folded & mask;
-  const held = slots[slot];
-  if (held !== undefined && hashes[slot] === (folded | 0) && held.length === len) {
-    let i = 0;
-    while (i < len && held.charCodeAt(i) === b[start + i]) i++;
-    if (i === len) return held;
+  const heldHash = hashes[slot];
+  if (heldHash === folded) {
+    const held = slots[slot];
+    if (held !== undefined && held.length === len) {
+      let i = 0;
+      while (i < len && held.charCodeAt(i) === b[start + i]) i++;
+      if (i === len) return held;
+    }
   }
   const s = len === 0 ? '' : latin1Slice.call(b, start, start + len);
-  if (held !== undefined && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
+  // The count of misses that replaced another string only decides when to grow: a string
+  // whose hash is 0 counts as an empty slot, so that a miss never reads the string array.
+  if (heldHash !== 0 && ++conflicts > slots.length >>> 1 && slots.length < MAX_SLOTS) grow();
   const at = folded & mask;
   slots[at] = s;
   hashes[at] = folded;
