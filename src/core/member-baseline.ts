@@ -9,6 +9,7 @@ import { NodeStateCode } from '../wire/messages.ts';
 import { internAscii } from '../wire/string-intern.ts';
 import { adoptPushState } from '../wire/push-state-cache.ts';
 import { ownVsn } from '../wire/vsn-intern.ts';
+import { KnownNodeStates, registerKnownNodeStates } from '../wire/known-node-states.ts';
 import type { ProtocolConfig } from './config.ts';
 import { NodeState } from './node-state.ts';
 
@@ -53,6 +54,9 @@ export class MemberBaseline {
     // shared entries every node holds, allocated together in the order every member list is
     // encoded, rather than a record decoded for each name at its first push/pull somewhere.
     for (const e of entries) adoptPushState(e);
+    // Nodes that have not changed a member send the baseline's entry: its encoding is made once
+    // and copied into every push/pull, and recognized by every reader (known-node-states.ts).
+    registerKnownNodeStates(KnownNodeStates.of(entries, index));
     this.entries = entries;
     this.index = index;
     this.ipNamed = ipNamed;
