@@ -96,8 +96,9 @@ export class KnownNodeStates {
    * trying j = expected, expected + 1, … (a few). Sets `runStart` to j (when not 0).
    */
   readRun(b: Uint8Array, p: number, end: number, max: number, expected: number): number {
+    const bv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     for (let j = expected; j < expected + RESYNC_WINDOW && j < this.entries.length; j++) {
-      const m = this.matchAt(b, p, end, max, j);
+      const m = this.matchAt(b, bv, p, end, max, j);
       if (m > 0) {
         this.runStart = j;
         return m;
@@ -109,14 +110,13 @@ export class KnownNodeStates {
   /** Set by `writeRun` and `readRun`: the first entry of the run found. */
   runStart = 0;
 
-  /** How many whole entries from `j` on `b[p..end)` starts with (at most `max`). */
-  private matchAt(b: Uint8Array, p: number, end: number, max: number, j: number): number {
+  /** How many whole entries from `j` on `b[p..end)` starts with (at most `max`; `bv` views `b`). */
+  private matchAt(b: Uint8Array, bv: DataView, p: number, end: number, max: number, j: number): number {
     const start = this.startOf(j);
     const last = Math.min(this.entries.length, j + max) - 1;
     const limit = Math.min(end - p, this.ends[last] - start);
     const kb = this.bytes;
     const kv = this.view;
-    const bv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     let n = 0;
     while (n + 4 <= limit && bv.getInt32(p + n, true) === kv.getInt32(start + n, true)) n += 4;
     while (n < limit && b[p + n] === kb[start + n]) n++;
