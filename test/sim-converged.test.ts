@@ -112,6 +112,39 @@ describe('a cluster that starts converged', () => {
   });
 });
 
+describe('OverlayMemberTable lookups', () => {
+  it('find each member by name whatever the order of the look-ups', () => {
+    const names = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const base = new MemberBaseline(
+      names.map((name, i) => ({
+        name,
+        addr: new Uint8Array([127, 0, 0, i]),
+        port: 1,
+        meta: null,
+        vsn: new Uint8Array([1, 5, 5, 2, 5, 2]),
+        incarnation: 1,
+      })),
+    );
+    const t = new OverlayMemberTable(base, new Prng(2).random);
+    const dead = t.own(base.entries[5]);
+    dead.state = NodeStateCode.Dead;
+    dead.stateChange = 0;
+    t.reset(100_000, 15_000); // m5 forgotten
+    const extra = base.entries[0].copy();
+    Object.defineProperty(extra, 'name', { value: 'x1' });
+    t.add(extra);
+    const expected = (name: string) =>
+      name === 'x1' ? extra : name === 'm5' || !names.includes(name) ? undefined : base.entries[names.indexOf(name)];
+    // In baseline order (as a merge looks them up), across the forgotten one, backwards, at random.
+    const orders = [
+      [...names, 'x1', 'nobody'],
+      [...names].reverse(),
+      ['m3', 'm4', 'm6', 'm5', 'm6', 'm7', 'x1', 'm0', 'm11', 'nobody', 'm1'],
+    ];
+    for (const order of orders) for (const name of order) expect(t.get(name), name).toBe(expected(name));
+  });
+});
+
 describe('disableLifeguard: the SWIM baseline', () => {
   it('fixed suspicion timeout (no confirmations) and no awareness', () => {
     const { net, names } = convergedCluster(12, 9, lan({ disableLifeguard: true }));

@@ -7,6 +7,9 @@
 import { isIP } from 'node:net';
 import { NodeStateCode } from '../wire/messages.ts';
 import { internAscii } from '../wire/string-intern.ts';
+import { adoptPushState } from '../wire/push-state-cache.ts';
+import { ownVsn } from '../wire/vsn-intern.ts';
+import { KnownNodeStates, registerKnownNodeStates } from '../wire/known-node-states.ts';
 import type { ProtocolConfig } from './config.ts';
 import { NodeState } from './node-state.ts';
 
@@ -43,8 +46,17 @@ export class MemberBaseline {
       if (isIP(name) !== 0) ipNamed++;
       if (index.has(name)) throw new Error(`duplicate member ${name} in baseline`);
       index.set(name, entries.length);
-      entries.push(new NodeState(name, m.addr, m.port, m.meta, m.incarnation, NodeStateCode.Alive, 0, m.vsn));
+      // Six version bytes are shared with every record of the same value (vsn-intern.ts).
+      const vsn = m.vsn.length === 6 ? ownVsn(m.vsn) : m.vsn;
+      entries.push(new NodeState(name, m.addr, m.port, m.meta, m.incarnation, NodeStateCode.Alive, 0, vsn));
     }
+    // What the push/pull decoder compares a received node state with (push-state-cache.ts): the
+    // shared entries every node holds, allocated together in the order every member list is
+    // encoded, rather than a record decoded for each name at its first push/pull somewhere.
+    for (const e of entries) adoptPushState(e);
+    // Nodes that have not changed a member send the baseline's entry: its encoding is made once
+    // and copied into every push/pull, and recognized by every reader (known-node-states.ts).
+    registerKnownNodeStates(KnownNodeStates.of(entries, index));
     this.entries = entries;
     this.index = index;
     this.ipNamed = ipNamed;

@@ -50,9 +50,20 @@ export class OverlayMemberTable implements Members {
     this.ipNamed = base.ipNamed;
   }
 
+  /** The baseline id `idOf` found last. */
+  private lastId = -1;
+
   private idOf(name: string): number | undefined {
-    const id = this.base.index.get(name);
-    if (id !== undefined) return this.gone[id] === 1 ? undefined : id;
+    // A push/pull merge looks members up in the order `all()` sends them, baseline id order:
+    // the entry after the last one found is tried before the name index (the same id when the
+    // names are equal, as baseline names are unique; the entry is read next anyway).
+    const next = this.lastId + 1;
+    const base = this.baseEntries;
+    const id = next < base.length && base[next].name === name ? next : this.base.index.get(name);
+    if (id !== undefined) {
+      this.lastId = id;
+      return this.gone[id] === 1 ? undefined : id;
+    }
     return this.extraIds.get(name);
   }
 

@@ -14,10 +14,10 @@ import type { Delegates } from '../core/delegates.ts';
 import { MemberBaseline, localVersionBytes } from '../core/member-baseline.ts';
 import { MAX_META_BYTES } from '../wire/limits.ts';
 import { ipFromString } from '../net/ip.ts';
-import { MinHeap, byTimeThenSeq } from '../util/min-heap.ts';
 import { decodePacket, encodePacket } from '../wire/packet.ts';
 import { decodeStreamMessage, encodeStreamMessage, readStreamLabel, streamLabelHeader } from '../wire/stream.ts';
 import type { WireSecurity } from '../wire/wire-security.ts';
+import { EventQueue } from './event-queue.ts';
 import { Prng } from './prng.ts';
 
 export interface LinkConditions {
@@ -80,12 +80,6 @@ export function randomSlowPeriods(seed: number, count: number, p: Omit<SlowPerio
   const out: SlowPeriods[] = [];
   for (let i = 0; i < count; i++) out.push({ ...p, phaseMs: Math.floor(prng.next() * (p.onMs + p.offMs)) });
   return out;
-}
-
-interface Timed {
-  readonly at: number;
-  readonly seq: number;
-  readonly fn: () => void;
 }
 
 export class SimNode implements CoreIO {
@@ -235,8 +229,7 @@ export class SimNetwork {
   now = 0;
   readonly nodes = new Map<string, SimNode>();
   private readonly byAddr = new Map<string, SimNode>();
-  private readonly events = new MinHeap<Timed>(byTimeThenSeq);
-  private seq = 0;
+  private readonly events = new EventQueue();
   defaultLink: LinkConditions = { loss: 0, latency: 1, jitter: 1 };
   private readonly links = new Map<string, LinkConditions>();
   /** Nodes are partitioned into groups; packets cross groups only when both are undefined. */
@@ -315,7 +308,7 @@ export class SimNetwork {
   }
 
   at(time: number, fn: () => void): void {
-    this.events.push({ at: time, seq: this.seq++, fn });
+    this.events.push(time, fn);
   }
 
   scheduleWake(node: SimNode): void {
@@ -463,12 +456,13 @@ export class SimNetwork {
 
   /** Runs the simulation until `until` (ms). */
   runUntil(until: number): void {
+    const events = this.events;
     for (;;) {
-      const top = this.events.peek();
-      if (top === undefined || top.at > until) break;
-      this.events.pop();
-      this.now = Math.max(this.now, top.at);
-      top.fn();
+      const at = events.peekTime();
+      if (at === undefined || at > until) break;
+      const fn = events.pop();
+      this.now = Math.max(this.now, at);
+      fn();
     }
     this.now = Math.max(this.now, until);
   }

@@ -5,7 +5,9 @@
  * A node state in Go's layout is decoded straight into a member record (go-node-state.ts,
  * push-state-cache.ts: `NodeState`, whose address and metadata are accessors over shared
  * read-only bytes — read its fields, do not spread it); any other is a plain object from the
- * generic decoder, its short byte fields shared read-only arrays (bytes-intern.ts).
+ * generic decoder, its short byte fields shared read-only arrays (bytes-intern.ts). Node states
+ * registered as known (known-node-states.ts: the simulator's member baseline) are copied when
+ * written and recognized when read, with the same bytes and values.
  */
 import { DecodeError } from '../errors.ts';
 import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
@@ -13,7 +15,8 @@ import { MessageType, type PushNodeState, pushNodeStateCodec, pushPullHeaderCode
 import { MsgpackReader } from './msgpack-reader.ts';
 import { MsgpackWriter } from './msgpack-writer.ts';
 import { CUT_SHORT, skipNodeState } from './go-node-state.ts';
-import { readPushNodeState } from './push-state-cache.ts';
+import { knownNodeStates } from './known-node-states.ts';
+import { readPushNodeState, recordOf } from './push-state-cache.ts';
 
 export interface PushPull {
   join: boolean;
@@ -85,11 +88,31 @@ export class PushPullWriter {
     }
   }
 
-  /** Encodes up to `n` more node states; true when all are encoded. */
+  /** The known node state (known-node-states.ts) the next one is expected to be. */
+  private knownNext = 0;
+
+  /**
+   * Encodes up to `n` more node states; true when all are encoded. Runs of registered known
+   * node states (known-node-states.ts) are copied: the same bytes.
+   */
   write(n: number): boolean {
     const nodes = this.nodes;
     const end = Math.min(nodes.length, this.written + n);
-    for (let i = this.written; i < end; i++) pushNodeStateCodec.encode(this.w, nodes[i]);
+    const known = knownNodeStates();
+    const w = this.w;
+    for (let i = this.written; i < end;) {
+      if (known !== undefined) {
+        const m = known.writeRun(nodes, i, end, this.knownNext);
+        if (m > 0) {
+          const j = known.runStart;
+          w.raw(known.bytes.subarray(known.startOf(j), known.ends[j + m - 1]));
+          this.knownNext = j + m;
+          i += m;
+          continue;
+        }
+      }
+      pushNodeStateCodec.encode(w, nodes[i++]);
+    }
     this.written = end;
     return end === nodes.length;
   }
@@ -180,7 +203,20 @@ export class PushPullReader {
     const b = r.buf;
     const end = r.end;
     let q = r.pos;
+    const known = knownNodeStates();
+    let expected = this.knownNext;
     for (let i = this.decoded; i < this.nodes.length; i++) {
+      if (known !== undefined) {
+        const m = known.readRun(b, q, end, this.nodes.length - i, expected);
+        if (m > 0) {
+          const j = known.runStart;
+          q += known.ends[j + m - 1] - known.startOf(j);
+          expected = j + m;
+          i += m - 1;
+          continue;
+        }
+        expected++;
+      }
       const next = skipNodeState(b, q, end);
       if (next >= 0) {
         q = next;
@@ -194,16 +230,37 @@ export class PushPullReader {
     }
   }
 
-  /** Decodes up to `n` more node states; true when all are decoded. */
+  /** The known node state (known-node-states.ts) the next one is expected to be. */
+  private knownNext = 0;
+
+  /**
+   * Decodes up to `n` more node states; true when all are decoded. Runs of registered known
+   * node states (known-node-states.ts) become records of their values without being parsed.
+   */
   read(n: number): boolean {
     const nodes = this.nodes;
     const end = Math.min(nodes.length, this.decoded + n);
     const r = this.r;
+    const known = knownNodeStates();
     // Addresses, metadata and version bytes come back shared and already copied to keep
     // (bytes-intern.ts): a known member's are the arrays we hold, a new member keeps them as is.
     r.internBytes = true;
     try {
-      for (let i = this.decoded; i < end; i++) nodes[i] = readPushNodeState(r);
+      for (let i = this.decoded; i < end;) {
+        if (known !== undefined) {
+          const m = known.readRun(r.buf, r.pos, r.end, end - i, this.knownNext);
+          if (m > 0) {
+            const j = known.runStart;
+            for (let e = 0; e < m; e++) nodes[i + e] = recordOf(known.entries[j + e]);
+            r.pos += known.ends[j + m - 1] - known.startOf(j);
+            this.knownNext = j + m;
+            i += m;
+            continue;
+          }
+          this.knownNext++;
+        }
+        nodes[i++] = readPushNodeState(r);
+      }
     } finally {
       r.internBytes = false;
     }

@@ -160,7 +160,7 @@ export function readPushNodeState(r: MsgpackReader): PushNodeState {
 }
 
 /** A new record with the values of `n` (held, as go-node-state.ts matched them). */
-function recordOf(n: HeldNodeState): NodeState {
+export function recordOf(n: HeldNodeState): NodeState {
   return heldRecord(
     n.name,
     n.addrBuf as Uint8Array,
