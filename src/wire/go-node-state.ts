@@ -22,7 +22,7 @@ import type { HeldNodeState } from './push-state-cache.ts';
 import { INTERN_BYTES_MAX } from './bytes-intern.ts';
 import type { NodeStateCode } from './messages.ts';
 import { internAsciiHashed } from './string-intern.ts';
-import { keepSharedAt, placedAt, placedSlab } from './pool.ts';
+import { keepMemberAt, placedAt, placedSlab } from './pool.ts';
 import { recentAt, recentSlab, shareRecent } from './recent-bytes.ts';
 import { ownVsnAt } from './vsn-intern.ts';
 
@@ -279,7 +279,7 @@ export function recordFromLayout(b: Uint8Array, prev?: HeldNodeState): NodeState
     } else {
       // Copied, not interned: an address is nearly always a member's own, and its 4 or 16
       // bytes take less room in a slab than a cache entry would.
-      keepSharedAt(b, L.addrStart, addrLen);
+      keepMemberAt(b, L.addrStart, addrLen);
       addrBuf = placedSlab;
       addrAt = placedAt;
     }

@@ -10,7 +10,10 @@
  *   (`keepBytes`): never a view into the datagram or stream they arrived in, which must not stay
  *   alive with the member, and smaller slabs so that a few long-lived members retain little.
  *   Short push/pull fields are shared by every member with the same bytes (`keepSharedAt`, from
- *   512-byte slabs, for bytes-intern.ts): kept arrays are read-only.
+ *   512-byte slabs, for bytes-intern.ts); a member record read straight from a push/pull
+ *   (go-node-state.ts, recent-bytes.ts) has its address and new metadata copied into 4 KiB
+ *   slabs, packed (`keepMemberAt`: a 10,000-member state fills about a hundred of them rather
+ *   than eight hundred 512-byte ones). Kept arrays are read-only.
  *
  * A slab is zero-filled when created and never handed out twice, so a view's `.buffer` holds only
  * other arrays' bytes; a holder of a small array keeps its slab alive, as with Node's pool.
@@ -86,6 +89,12 @@ const kept = new SlabPool(4 * 1024);
  * 8, and every 43-byte metadata 48).
  */
 const interned = new SlabPool(512, 1);
+/**
+ * The address and metadata of member records made from push/pull node states, which live as
+ * long as the member (or its push/pull cache entry): packed as `interned`, in slabs as large
+ * as `kept`'s.
+ */
+const members = new SlabPool(4 * 1024, 1);
 
 /** A new `n`-byte output buffer; its contents are unspecified until the caller writes all of it. */
 export function allocOutput(n: number): Uint8Array {
@@ -111,7 +120,8 @@ export function keepBytes(b: Uint8Array): Uint8Array {
  * safe to keep as it is, read-only as every kept array.
  */
 export function isKept(b: Uint8Array): boolean {
-  return kept.owns(b) || interned.owns(b);
+  const pool = (b.buffer as Marked)[mark];
+  return pool === kept || pool === interned || pool === members;
 }
 
 /**
@@ -122,10 +132,10 @@ export function isKept(b: Uint8Array): boolean {
 export function slabOf(b: Uint8Array): Uint8Array | undefined {
   const slab = b.buffer as Marked;
   const pool = slab[mark];
-  return pool === kept || pool === interned ? slab[whole] : undefined;
+  return pool === kept || pool === interned || pool === members ? slab[whole] : undefined;
 }
 
-/** Set by `keepSharedAt`: the whole slab the bytes were copied into, and where. */
+/** Set by `keepSharedAt` and `keepMemberAt`: the whole slab the bytes were copied into, and where. */
 export let placedSlab: Uint8Array = new Uint8Array(0);
 export let placedAt = 0;
 
@@ -137,6 +147,18 @@ export let placedAt = 0;
 export function keepSharedAt(b: Uint8Array, start: number, len: number): void {
   const at = interned.place(len);
   const slab = interned.wholeSlab();
+  for (let i = 0; i < len; i++) slab[at + i] = b[start + i];
+  placedSlab = slab;
+  placedAt = at;
+}
+
+/**
+ * `keepSharedAt` for a member record's own address or metadata (go-node-state.ts,
+ * recent-bytes.ts): the same, from the members' 4 KiB slabs.
+ */
+export function keepMemberAt(b: Uint8Array, start: number, len: number): void {
+  const at = members.place(len);
+  const slab = members.wholeSlab();
   for (let i = 0; i < len; i++) slab[at + i] = b[start + i];
   placedSlab = slab;
   placedAt = at;

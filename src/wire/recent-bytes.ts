@@ -1,19 +1,19 @@
 /**
  * The last few distinct metadata values node states in Go's layout brought (go-node-state.ts):
  * a value equal to one of them is shared, as the bytes already held; anything else is copied
- * once into a kept slab (pool.ts `keepSharedAt`) and becomes one of them. This is what a push/pull
+ * once into a kept slab (pool.ts `keepMemberAt`) and becomes one of them. This is what a push/pull
  * from a cluster whose members share a few metadata values needs (one copy per value), at the
  * cost of a few comparisons — made from the last byte back, where values that differ (an id at
  * the end) usually do — instead of bytes-intern.ts's hash, probe and cache entry for every value
  * never seen, which is what a fresh member's own metadata is. Holds RECENT values (slab,
- * offset, length): at most RECENT slabs of 512 bytes.
+ * offset, length): at most RECENT slabs of 4 KiB.
  */
-import { keepSharedAt, placedAt, placedSlab } from './pool.ts';
+import { keepMemberAt, placedAt, placedSlab } from './pool.ts';
 
 const RECENT = 8;
 
 const slabs: (Uint8Array | undefined)[] = new Array(RECENT).fill(undefined);
-/** Per entry: offset << 8 | length (0: empty; values are 1 to 64 bytes at offsets below 512). */
+/** Per entry: offset << 8 | length (0: empty; values are 1 to 64 bytes at offsets below 4096). */
 const where = new Int32Array(RECENT);
 /** The entry the next new value replaces. */
 let next = 0;
@@ -37,7 +37,7 @@ export function shareRecent(b: Uint8Array, start: number, len: number): void {
       return;
     }
   }
-  keepSharedAt(b, start, len);
+  keepMemberAt(b, start, len);
   recentSlab = placedSlab;
   recentAt = placedAt;
   slabs[next] = placedSlab;
