@@ -143,7 +143,7 @@ export class MemberState {
 
   /** Applies an alive message (Go's aliveNode). `bootstrap` is our own first alive. */
   aliveNode(a: Alive, opts?: { bootstrap?: boolean; notify?: () => void }): void {
-    this.applyAlive(a, opts, undefined, null);
+    this.applyAlive(a, opts?.bootstrap === true, opts?.notify, undefined, null);
   }
 
   /**
@@ -154,13 +154,12 @@ export class MemberState {
    */
   private applyAlive(
     a: Alive,
-    opts: { bootstrap?: boolean; notify?: () => void } | undefined,
+    bootstrap: boolean,
+    notify: (() => void) | undefined,
     record: NodeState | undefined,
     known: NodeState | undefined | null,
   ): NodeState | undefined {
     const { io, delegates, config } = this.ctx;
-    // No options object by default: push/pull merges call this per member.
-    const bootstrap = opts !== undefined && opts.bootstrap === true;
     if (this.leaving && a.node === this.selfName) return undefined;
     const vsn = a.vsn ?? EMPTY;
     if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0] > vsn[1])) {
@@ -249,7 +248,7 @@ export class MemberState {
       // version bytes (a shorter or longer Vsn is kept as six bytes).
       // The record queued is the one changed below (`own` may give a copy to change).
       const fromRecord = !isLocal && (record !== undefined || a.addr !== null) && vsn.length === 6;
-      if (!fromRecord) this.broadcast(a.node, encodeMessage(MessageType.Alive, a), opts?.notify);
+      if (!fromRecord) this.broadcast(a.node, encodeMessage(MessageType.Alive, a), notify);
       state = this.table.own(state);
       if (!created) {
         if (vsn.length >= 6) state.vsn = ownVsn(vsn);
@@ -267,7 +266,7 @@ export class MemberState {
       }
       if (fromRecord) {
         const length = aliveLengthOf(a.node, state.addrLen, a.incarnation, state.metaLenOrNil, a.port, 6);
-        this.broadcasts.queueNamedSource(a.node, length, state, opts?.notify);
+        this.broadcasts.queueNamedSource(a.node, length, state, notify);
       }
     }
     if (events !== undefined) {
@@ -492,9 +491,10 @@ export class MemberState {
           // no views of its fields unless a rarer path asks for them, and a new member keeps it.
           const record =
             r instanceof NodeState
-              ? this.applyAlive(new RecordAlive(r), undefined, r, known)
+              ? this.applyAlive(new RecordAlive(r), false, undefined, r, known)
               : this.applyAlive(
                   { incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn },
+                  false,
                   undefined,
                   undefined,
                   known,
