@@ -10,11 +10,17 @@
  * the same size): the decoder's caches (string-intern.ts, bytes-intern.ts, push-state-cache.ts)
  * are per process, and a node joining a cluster has not seen its members before; the last one
  * is the state the known node then receives again and again.
- * Each side first runs WARMUP untimed fresh merges (and the known node's first merge is untimed):
+ * Each side first runs WARMUP untimed fresh merges (and the known node's first merge, which
+ * learns the state, and WARMUP known ones are untimed):
  * a node that has been up for a while has run its merge path before, and V8 only optimises a
  * function after it has run, while Go's code is compiled ahead of time — without the warm-up the
- * median of five mostly timed V8's interpreter and compiler. The event-loop block below is
- * still taken in a fresh process, cold, as on a node's first join.
+ * median of five mostly timed V8's interpreter and compiler. V8 is still tiering up through the
+ * fourth or fifth fresh merge of a process (each rep's time, warm-ups included, on the 2-core
+ * development machine: 35–46, 17–34, 16–25, 12–26, 14–31, then 10–17 ms; known merges after the
+ * first: 13–27, 6–21, 6–12, 5–9, then 5–7 ms), so WARMUP is 5 (it was 2 for fresh merges and 0
+ * for known ones, which left the first timed reps half optimised). What a first merge costs is reported
+ * beside it (`merge.fresh.cold`: the first merge of a new process, each side, no target), and
+ * the event-loop block below is taken in a fresh process too, as on a node's first join.
  *
  * Then the longest event-loop block (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while a
  * real Memberlist process (scripts/bench-node.ts, LAN profile) receives the same state over TCP,
@@ -26,15 +32,10 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { profileConfig } from '../src/core/config.ts';
-import { silentLogger } from '../src/core/core-io.ts';
-import { MemberlistCore } from '../src/core/core.ts';
-import { ipFromString } from '../src/net/ip.ts';
-import { decodeStreamMessage } from '../src/wire/stream.ts';
-import { NO_SECURITY } from '../src/wire/wire-security.ts';
 import { JsonChild, goBin, stopAll } from './bench-procs.ts';
 import { pushState, remoteState } from './bench-pushpull.ts';
-import { type BenchResult, costResult, forceGc, limitResult, median } from './bench-support.ts';
+import { mergeOnce, quietCore } from './bench-quiet-core.ts';
+import { type BenchResult, costResult, infoResult, limitResult, median } from './bench-support.ts';
 
 export interface MergeOptions {
   /** Members in the remote state. */
@@ -50,42 +51,10 @@ export interface MergeOptions {
 
 const TARGET_RATIO = 0.5;
 /** Untimed fresh merges before the timed ones, on both sides (see the header). */
-const WARMUP = 2;
+const WARMUP = 5;
+/** New processes timed for `merge.fresh.cold`, each side (the median is reported). */
+const COLD_RUNS = 3;
 const TARGET_BLOCK_MS = 20;
-
-/** A started sans-io core with no timers, as the node that receives the state. */
-function quietCore(name: string, ip: string, port: number): MemberlistCore {
-  const config = profileConfig('lan', {
-    name,
-    bindAddr: ip,
-    bindPort: port,
-    probeInterval: 0,
-    gossipInterval: 0,
-    pushPullInterval: 0,
-    enableCompression: false,
-  });
-  const core = new MemberlistCore({
-    config,
-    advertise: { addr: ipFromString(ip), port },
-    io: {
-      now: () => performance.now(),
-      random: Math.random,
-      log: silentLogger,
-      sendPacket: () => {},
-      stream: (_addr, _req, _opts, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
-    },
-  });
-  core.start();
-  return core;
-}
-
-function mergeOnce(core: MemberlistCore, state: Uint8Array): number {
-  forceGc();
-  const start = performance.now();
-  const { message } = decodeStreamMessage(state, NO_SECURITY, NO_SECURITY.label);
-  if (core.handleStream('127.2.255.255:9', message) === undefined) throw new Error('no push/pull reply');
-  return performance.now() - start;
-}
 
 function tsMerge(state: Uint8Array, o: MergeOptions): { fresh: number[]; known: number[] } {
   const fresh: number[] = [];
@@ -98,33 +67,43 @@ function tsMerge(state: Uint8Array, o: MergeOptions): { fresh: number[]; known: 
     core.shutdown();
   }
   const core = quietCore('ts-merge-known', o.tsIp, o.port);
-  mergeOnce(core, state);
+  // The first merge learns the state; WARMUP more run the known path before it is timed.
+  for (let i = 0; i <= WARMUP; i++) mergeOnce(core, state);
   const known: number[] = [];
   for (let i = 0; i < o.reps; i++) known.push(mergeOnce(core, state));
   core.shutdown();
   return { fresh, known };
 }
 
-function goMerge(state: Uint8Array, o: MergeOptions): { fresh: number[]; known: number[] } {
-  const file = join(tmpdir(), `memberlist-bench-state-${process.pid}.bin`);
-  writeFileSync(file, state);
-  try {
-    const args = ['-state', file, '-bind', o.goIp, '-reps', String(o.reps), '-warmup', String(WARMUP), 'merge'];
-    const out = execFileSync(goBin('gobench'), args, {
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
-    const rows: { name: string; nodes: number; ms: number[] }[] = JSON.parse(out).results;
-    const get = (n: string): number[] => {
-      const row = rows.find((r) => r.name === n);
-      if (row === undefined || row.nodes !== o.members + 1)
-        throw new Error(`gobench merge ${n}: ${JSON.stringify(row)}`);
-      return row.ms;
-    };
-    return { fresh: get('fresh'), known: get('known') };
-  } finally {
-    rmSync(file, { force: true });
+/** gobench merge on the state in `file`: the fresh and known merges' times. */
+function goMerge(file: string, o: MergeOptions, reps: number, warmup: number): { fresh: number[]; known: number[] } {
+  const args = ['-state', file, '-bind', o.goIp, '-reps', String(reps), '-warmup', String(warmup), 'merge'];
+  const out = execFileSync(goBin('gobench'), args, {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  const rows: { name: string; nodes: number; ms: number[] }[] = JSON.parse(out).results;
+  const get = (n: string): number[] => {
+    const row = rows.find((r) => r.name === n);
+    if (row === undefined || row.nodes !== o.members + 1) throw new Error(`gobench merge ${n}: ${JSON.stringify(row)}`);
+    return row.ms;
+  };
+  return { fresh: get('fresh'), known: get('known') };
+}
+
+/** The first fresh merge of a new process, COLD_RUNS times each side: medians in ms. */
+function coldMerges(file: string, o: MergeOptions): { ts: number; go: number } {
+  const ts: number[] = [];
+  const go: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const args = [o.tsNode, '--merge-cold', file, '--name', 'ts-merge-cold', '--bind', `${o.tsIp}:${o.port}`];
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+    const r = JSON.parse(out.trim().split('\n').pop() as string);
+    if (r.members !== o.members + 1) throw new Error(`cold merge: ${r.members} members`);
+    ts.push(r.ms);
+    go.push(goMerge(file, o, 1, 0).fresh[0]);
   }
+  return { ts: median(ts), go: median(go) };
 }
 
 /** Longest event-loop delay (ms) of a real node while it receives `state` over TCP. */
@@ -157,12 +136,22 @@ async function eventLoopBlocks(state: Uint8Array, o: MergeOptions): Promise<{ fr
 
 export async function benchMerge(o: MergeOptions): Promise<BenchResult[]> {
   const state = remoteState(o.members);
-  const go = goMerge(state, o);
+  const file = join(tmpdir(), `memberlist-bench-state-${process.pid}.bin`);
+  writeFileSync(file, state);
+  let go: { fresh: number[]; known: number[] };
+  let cold: { ts: number; go: number };
+  try {
+    go = goMerge(file, o, o.reps, WARMUP);
+    cold = coldMerges(file, o);
+  } finally {
+    rmSync(file, { force: true });
+  }
   const ts = tsMerge(state, o);
   const block = await eventLoopBlocks(state, o);
   const n = o.members.toLocaleString('en-US');
   return [
     costResult(`merge.fresh (${n} members)`, 'ms', median(ts.fresh), median(go.fresh), TARGET_RATIO),
+    infoResult(`merge.fresh.cold (${n} members, first in a process)`, 'ms', cold.ts, cold.go),
     costResult(`merge.known (${n} members)`, 'ms', median(ts.known), median(go.known), TARGET_RATIO),
     limitResult(`eventLoopBlock.fresh (${n} members)`, 'ms', block.fresh, TARGET_BLOCK_MS),
     limitResult(`eventLoopBlock.known (${n} members)`, 'ms', block.known, TARGET_BLOCK_MS),

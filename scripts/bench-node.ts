@@ -5,6 +5,11 @@
  *
  *   node --expose-gc scripts/bench-node.ts --name N --bind IP:PORT [--join IP:PORT]
  *        [--broadcast-delegate | --tick-delegate]
+ *   node scripts/bench-node.ts --merge-cold FILE --name N --bind IP:PORT
+ *
+ * --merge-cold times one fresh merge of the push/pull state in FILE into a sans-io core
+ * (bench-quiet-core.ts), prints {event: 'merge-cold', ms, members} and exits: the first merge of a
+ * new process.
  *
  * --broadcast-delegate installs a delegate with a broadcast queue, as gonode (and Serf) has:
  * getBroadcasts and hasBroadcasts over a BroadcastQueue, so while it is empty the node sleeps
@@ -17,10 +22,12 @@
  * (the longest event-loop delay in between, from perf_hooks.monitorEventLoopDelay).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BroadcastQueue } from '../src/core/broadcast-queue.ts';
 import type { Delegate } from '../src/core/delegates.ts';
 import { Memberlist } from '../src/memberlist.ts';
+import { mergeOnce, quietCore } from './bench-quiet-core.ts';
 
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -34,6 +41,17 @@ function emit(ev: Record<string, unknown>): void {
 const name = arg('--name') ?? 'bench-node';
 const [bindAddr, bindPort] = (arg('--bind') ?? '127.0.1.1:7946').split(':');
 const join = arg('--join');
+
+// One fresh merge of the push/pull state in a file, timed, then exit: the first merge of a new
+// process (bench-merge.ts, merge.fresh.cold).
+const coldFile = arg('--merge-cold');
+if (coldFile !== undefined) {
+  const core = quietCore(name, bindAddr, Number(bindPort));
+  const ms = mergeOnce(core, new Uint8Array(readFileSync(coldFile)));
+  emit({ event: 'merge-cold', ms, members: core.numMembers() });
+  core.shutdown();
+  process.exit(0);
+}
 
 const queue = new BroadcastQueue(() => m.numMembers(), 4);
 let delegate: Delegate | undefined;
