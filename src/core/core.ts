@@ -102,7 +102,7 @@ export class MemberlistCore {
       opts.encryptionEnabled ?? (() => this.config.keys.length > 0),
     );
     this.prober = new Prober(this.ctx, this.state, this.acks, this.sender, () => this.advertise);
-    this.sync = new PushPullSync(this.ctx, this.state);
+    this.sync = new PushPullSync(this.ctx, this.state, opts.baseline?.known);
   }
 
   // ---- driving the core -------------------------------------------------------------------

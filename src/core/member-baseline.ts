@@ -9,7 +9,7 @@ import { NodeStateCode } from '../wire/messages.ts';
 import { internAscii } from '../wire/string-intern.ts';
 import { adoptPushState } from '../wire/push-state-cache.ts';
 import { ownVsn } from '../wire/vsn-intern.ts';
-import { KnownNodeStates, registerKnownNodeStates } from '../wire/known-node-states.ts';
+import { KnownNodeStates } from '../wire/known-node-states.ts';
 import type { ProtocolConfig } from './config.ts';
 import { NodeState } from './node-state.ts';
 
@@ -30,6 +30,8 @@ export class MemberBaseline {
   readonly index: ReadonlyMap<string, number>;
   /** How many members are named by an IP address (see `MemberTable.getByHost`). */
   readonly ipNamed: number;
+  /** The entries' push/pull encoding, for the nodes' writers and readers (undefined if not in Go's layout). */
+  readonly known: KnownNodeStates | undefined;
   /** The ids 0..length − 1 in order: the probe order a node starts from, copied at once. */
   readonly ids: Uint32Array;
 
@@ -56,7 +58,7 @@ export class MemberBaseline {
     for (const e of entries) adoptPushState(e);
     // Nodes that have not changed a member send the baseline's entry: its encoding is made once
     // and copied into every push/pull, and recognized by every reader (known-node-states.ts).
-    registerKnownNodeStates(KnownNodeStates.of(entries, index));
+    this.known = KnownNodeStates.of(entries, index);
     this.entries = entries;
     this.index = index;
     this.ipNamed = ipNamed;

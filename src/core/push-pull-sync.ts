@@ -3,6 +3,7 @@
  * the delegate's state), checking and merging the peer's side, the periodic exchange with one
  * random live member, and the responder's half of an exchange.
  */
+import type { KnownNodeStates } from '../wire/known-node-states.ts';
 import { type EncodedNodes, type PushPull, PushPullWriter } from '../wire/push-pull.ts';
 import { MessageType, NodeStateCode, type PushNodeState } from '../wire/messages.ts';
 import type { StreamResult } from './core-io.ts';
@@ -31,9 +32,13 @@ export class PushPullSync {
    */
   private encoded: { readonly version: number; readonly nodes: EncodedNodes } | undefined;
 
-  constructor(ctx: StateContext, state: MemberState) {
+  /** Node states to copy rather than encode (a simulator node's member baseline). */
+  private readonly known: KnownNodeStates | undefined;
+
+  constructor(ctx: StateContext, state: MemberState, known?: KnownNodeStates) {
     this.ctx = ctx;
     this.state = state;
+    this.known = known;
   }
 
   /** Our side of an exchange, encoded. */
@@ -52,15 +57,20 @@ export class PushPullSync {
     const userState = this.ctx.delegates.delegate?.localState?.(join) ?? new Uint8Array(0);
     const table = this.state.table;
     const version = table.version;
-    if (version === undefined) return new PushPullWriter(this.state.localPushState().slice(), join, userState);
+    if (version === undefined) {
+      return new PushPullWriter(this.state.localPushState().slice(), join, userState, { known: this.known });
+    }
     const cached = this.encoded;
     if (cached !== undefined && cached.version === version) {
-      return new PushPullWriter([], join, userState, cached.nodes);
+      return new PushPullWriter([], join, userState, { encoded: cached.nodes });
     }
     this.encoded = undefined;
-    return new PushPullWriter(this.state.localPushState().slice(), join, userState, undefined, (nodes) => {
-      // Only if no member changed while the slices were written (then some went out newer).
-      if (table.version === version) this.encoded = { version, nodes };
+    return new PushPullWriter(this.state.localPushState().slice(), join, userState, {
+      known: this.known,
+      onFinish: (nodes) => {
+        // Only if no member changed while the slices were written (then some went out newer).
+        if (table.version === version) this.encoded = { version, nodes };
+      },
     });
   }
 

@@ -15,6 +15,7 @@ import { MemberBaseline, localVersionBytes } from '../core/member-baseline.ts';
 import { MAX_META_BYTES } from '../wire/limits.ts';
 import { ipFromString } from '../net/ip.ts';
 import { decodePacket, encodePacket } from '../wire/packet.ts';
+import type { KnownNodeStates } from '../wire/known-node-states.ts';
 import { decodeStreamMessage, encodeStreamMessage, readStreamLabel, streamLabelHeader } from '../wire/stream.ts';
 import type { WireSecurity } from '../wire/wire-security.ts';
 import { EventQueue } from './event-queue.ts';
@@ -101,6 +102,8 @@ export class SimNode implements CoreIO {
   readonly security: WireSecurity;
 
   private readonly net: SimNetwork;
+  /** The baseline's node states, recognized in the push/pulls this node reads (known-node-states.ts). */
+  private readonly known: KnownNodeStates | undefined;
 
   readonly name: string;
 
@@ -130,6 +133,7 @@ export class SimNode implements CoreIO {
     this.addr = addr;
 
     this.config = config;
+    this.known = baseline?.known;
     this.log = log ?? silentLogger;
     this.security = {
       label: new TextEncoder().encode(config.label),
@@ -198,7 +202,7 @@ export class SimNode implements CoreIO {
     if (this.crashed) return undefined;
     try {
       const { label, consumed } = readStreamLabel(bytes, this.security);
-      const { message } = decodeStreamMessage(bytes.subarray(consumed), this.security, label);
+      const { message } = decodeStreamMessage(bytes.subarray(consumed), this.security, label, false, this.known);
       const response = this.core.handleStream(from, message);
       return response === undefined
         ? undefined
@@ -215,7 +219,7 @@ export class SimNode implements CoreIO {
   /** Decodes a stream response for this (client) node. */
   readResponse(bytes: Uint8Array): StreamResult {
     try {
-      const { message } = decodeStreamMessage(bytes, this.security, this.security.label);
+      const { message } = decodeStreamMessage(bytes, this.security, this.security.label, false, this.known);
       return { ok: true, response: message };
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;

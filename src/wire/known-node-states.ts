@@ -1,16 +1,16 @@
 /**
  * Node states encoded once and recognized again: a list of read-only member records with their
- * push/pull encoding back to back. While one is registered (`registerKnownNodeStates`), a
- * push/pull writer asked to write those very records copies their bytes instead of encoding
- * them, and a reader that finds their bytes where node states start returns records of their
- * values without parsing them: a msgpack value is self-delimiting, so bytes equal to a known
+ * push/pull encoding back to back. A push/pull writer given one (`PushPullWriter`'s `known`)
+ * and asked to write those very records copies their bytes instead of encoding them, and a
+ * reader given one (`PushPullReader`, `decodeStreamMessage`'s `known`) that finds their bytes
+ * where node states start returns records of their values without parsing them: a msgpack value is self-delimiting, so bytes equal to a known
  * encoding are that node state, and the records are those the parser would have made of it
  * (every known encoding is checked to be in Go's layout, go-node-state.ts). The bytes sent and
  * the values read are the same either way; only the work differs.
  *
- * The simulator's member baseline registers its entries (every node of a converged simulation
- * sends mostly those, in that order); a real node registers nothing and pays one test per
- * slice of a message.
+ * The simulator's member baseline makes one of its entries (every node of a converged simulation
+ * sends mostly those, in that order), and the simulator's nodes hand it to their writers and
+ * readers; a real node has none and pays one test per slice of a message.
  */
 import type { NodeState } from '../core/node-state.ts';
 import { layout, parseGoLayout } from './go-node-state.ts';
@@ -124,16 +124,4 @@ export class KnownNodeStates {
     while (j + m <= last && this.ends[j + m] - start <= n) m++;
     return m;
   }
-}
-
-let registered: KnownNodeStates | undefined;
-
-/** Makes `known` the node states writers copy and readers recognize (replacing any other). */
-export function registerKnownNodeStates(known: KnownNodeStates | undefined): void {
-  registered = known;
-}
-
-/** The registered known node states, if any. */
-export function knownNodeStates(): KnownNodeStates | undefined {
-  return registered;
 }

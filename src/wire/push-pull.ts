@@ -6,8 +6,8 @@
  * push-state-cache.ts: `NodeState`, whose address and metadata are accessors over shared
  * read-only bytes — read its fields, do not spread it); any other is a plain object from the
  * generic decoder, its short byte fields shared read-only arrays (bytes-intern.ts). Node states
- * registered as known (known-node-states.ts: the simulator's member baseline) are copied when
- * written and recognized when read, with the same bytes and values.
+ * a writer or reader is given as known (known-node-states.ts: the simulator's member baseline)
+ * are copied when written and recognized when read, with the same bytes and values.
  */
 import { DecodeError } from '../errors.ts';
 import { MAX_PUSH_STATE_BYTES, MAX_PUSH_STATE_NODES } from './limits.ts';
@@ -15,7 +15,7 @@ import { MessageType, type PushNodeState, pushNodeStateCodec, pushPullHeaderCode
 import { MsgpackReader } from './msgpack-reader.ts';
 import { MsgpackWriter } from './msgpack-writer.ts';
 import { CUT_SHORT, skipNodeState } from './go-node-state.ts';
-import { knownNodeStates } from './known-node-states.ts';
+import type { KnownNodeStates } from './known-node-states.ts';
 import { readPushNodeState, recordOf } from './push-state-cache.ts';
 
 export interface PushPull {
@@ -52,8 +52,16 @@ const NO_NODES: readonly PushNodeState[] = [];
  * `nodes` is read as it is at each `write`: pass an array that does not change meanwhile.
  * With `encoded` (node states this writer or another encoded before, `encodedNodes()`), those
  * bytes are copied in instead of encoding `nodes` again: the same message, one copy. `onFinish`
- * gets the node states of the finished message (`encodedNodes()`), to reuse while valid.
+ * gets the node states of the finished message (`encodedNodes()`), to reuse while valid. With
+ * `known` (known-node-states.ts: the simulator's member baseline), runs of those very records
+ * are copied from their encoding: the same bytes.
  */
+export interface PushPullWriterOptions {
+  readonly encoded?: EncodedNodes;
+  readonly onFinish?: (nodes: EncodedNodes) => void;
+  readonly known?: KnownNodeStates;
+}
+
 export class PushPullWriter {
   private readonly w: MsgpackWriter;
   private readonly nodes: readonly PushNodeState[];
@@ -64,15 +72,12 @@ export class PushPullWriter {
   private nodesEnd = -1;
   private readonly count: number;
   private readonly onFinish: ((nodes: EncodedNodes) => void) | undefined;
+  private readonly known: KnownNodeStates | undefined;
 
-  constructor(
-    nodes: readonly PushNodeState[],
-    join: boolean,
-    userState: Uint8Array,
-    encoded?: EncodedNodes,
-    onFinish?: (nodes: EncodedNodes) => void,
-  ) {
-    this.onFinish = onFinish;
+  constructor(nodes: readonly PushNodeState[], join: boolean, userState: Uint8Array, opts?: PushPullWriterOptions) {
+    const encoded = opts?.encoded;
+    this.onFinish = opts?.onFinish;
+    this.known = opts?.known;
     this.nodes = encoded === undefined ? nodes : NO_NODES;
     this.userState = userState;
     const count = encoded === undefined ? nodes.length : encoded.count;
@@ -92,13 +97,13 @@ export class PushPullWriter {
   private knownNext = 0;
 
   /**
-   * Encodes up to `n` more node states; true when all are encoded. Runs of registered known
-   * node states (known-node-states.ts) are copied: the same bytes.
+   * Encodes up to `n` more node states; true when all are encoded. Runs of `known` node states
+   * (known-node-states.ts) are copied: the same bytes.
    */
   write(n: number): boolean {
     const nodes = this.nodes;
     const end = Math.min(nodes.length, this.written + n);
-    const known = knownNodeStates();
+    const known = this.known;
     const w = this.w;
     for (let i = this.written; i < end;) {
       if (known !== undefined) {
@@ -148,8 +153,8 @@ export class PushPullWriter {
  * Reads a push/pull body at `r` (just after the 0x06 type byte). Trailing bytes after the user
  * state are left unread, as Go leaves them.
  */
-export function readPushPull(r: MsgpackReader): PushPull {
-  const reader = new PushPullReader(r);
+export function readPushPull(r: MsgpackReader, known?: KnownNodeStates): PushPull {
+  const reader = new PushPullReader(r, known);
   reader.requireComplete();
   reader.read(Number.POSITIVE_INFINITY);
   return reader.finish();
@@ -165,8 +170,11 @@ export class PushPullReader {
   private readonly join: boolean;
   private readonly userStateLen: number;
   private readonly nodes: PushNodeState[];
+  private readonly known: KnownNodeStates | undefined;
 
-  constructor(r: MsgpackReader) {
+  /** `known`: node states to recognize by their encoding (known-node-states.ts). */
+  constructor(r: MsgpackReader, known?: KnownNodeStates) {
+    this.known = known;
     const header = pushPullHeaderCodec.decode(r);
     if (header.nodes < 0 || header.nodes > MAX_PUSH_STATE_NODES) {
       throw new DecodeError('limit', `push/pull node count ${header.nodes} outside [0, ${MAX_PUSH_STATE_NODES}]`);
@@ -203,7 +211,7 @@ export class PushPullReader {
     const b = r.buf;
     const end = r.end;
     let q = r.pos;
-    const known = knownNodeStates();
+    const known = this.known;
     let expected = this.knownNext;
     for (let i = this.decoded; i < this.nodes.length; i++) {
       if (known !== undefined) {
@@ -234,14 +242,14 @@ export class PushPullReader {
   private knownNext = 0;
 
   /**
-   * Decodes up to `n` more node states; true when all are decoded. Runs of registered known
-   * node states (known-node-states.ts) become records of their values without being parsed.
+   * Decodes up to `n` more node states; true when all are decoded. Runs of `known` node states
+   * (known-node-states.ts) become records of their values without being parsed.
    */
   read(n: number): boolean {
     const nodes = this.nodes;
     const end = Math.min(nodes.length, this.decoded + n);
     const r = this.r;
-    const known = knownNodeStates();
+    const known = this.known;
     // Addresses, metadata and version bytes come back shared and already copied to keep
     // (bytes-intern.ts): a known member's are the arrays we hold, a new member keeps them as is.
     r.internBytes = true;

@@ -14,6 +14,7 @@ import { addLabelHeader } from './label.ts';
 import { MAX_PUSH_STATE_BYTES } from './limits.ts';
 import { type AckResp, MessageType, type Ping, ackRespCodec, errRespCodec, pingCodec } from './messages.ts';
 import { MsgpackReader } from './msgpack-reader.ts';
+import type { KnownNodeStates } from './known-node-states.ts';
 import { type PushPull, PushPullReader, readPushPull } from './push-pull.ts';
 import { decryptPayload, encryptPayload, encryptedLength } from './security.ts';
 import { readUserStream } from './user-message.ts';
@@ -96,9 +97,16 @@ export function readStreamLabel(buf: Uint8Array, sec: WireSecurity): { label: Ui
 
 /**
  * Decodes one stream message starting at `buf[0]` (after any label header). `label` is the
- * connection's label (authenticated data for encrypted frames).
+ * connection's label (authenticated data for encrypted frames). `known`: node states a push/pull
+ * may carry, recognized by their encoding (known-node-states.ts: a simulator node's baseline).
  */
-export function decodeStreamMessage(buf: Uint8Array, sec: WireSecurity, label: Uint8Array): DecodedStreamMessage;
+export function decodeStreamMessage(
+  buf: Uint8Array,
+  sec: WireSecurity,
+  label: Uint8Array,
+  defer?: false,
+  known?: KnownNodeStates,
+): DecodedStreamMessage;
 export function decodeStreamMessage(
   buf: Uint8Array,
   sec: WireSecurity,
@@ -110,6 +118,7 @@ export function decodeStreamMessage(
   sec: WireSecurity,
   label: Uint8Array,
   defer = false,
+  known?: KnownNodeStates,
 ): { readonly message: StreamMessage | DeferredStreamBody; readonly consumed: number } {
   if (buf.length === 0) throw new DecodeError('truncated', 'stream: no data yet');
   if (buf[0] === MessageType.Encrypt) {
@@ -128,33 +137,37 @@ export function decodeStreamMessage(
     const aad = concat(buf.subarray(0, FRAME_HEADER_BYTES), label);
     const plain = decryptPayload(sec.keys, buf.subarray(FRAME_HEADER_BYTES, end), aad);
     if (plain.length === 0) throw new DecodeError('malformed', 'stream: empty decrypted message');
-    return { message: inner(() => decodePlain(new MsgpackReader(plain), defer)), consumed: end };
+    return { message: inner(() => decodePlain(new MsgpackReader(plain), defer, known)), consumed: end };
   }
   if (encryptionEnabled(sec) && sec.verifyIncoming) {
     throw new DecodeError('not-encrypted', 'encryption is configured but remote state is not encrypted');
   }
   const r = new MsgpackReader(buf);
-  const message = decodePlain(r, defer);
+  const message = decodePlain(r, defer, known);
   return { message, consumed: r.pos };
 }
 
 /** Type byte, optional compress wrapper, then the body. */
-function decodePlain(r: MsgpackReader, defer: boolean): StreamMessage | DeferredStreamBody {
+function decodePlain(
+  r: MsgpackReader,
+  defer: boolean,
+  known: KnownNodeStates | undefined,
+): StreamMessage | DeferredStreamBody {
   const type = r.buf[r.pos++];
   if (type === MessageType.Compress) {
     const inflate = readCompressedLater(r);
     if (defer && inflate.compressedBytes > DEFER_MIN_BYTES) return { type, inflate };
     const plain = inflate.finish();
     // Whatever was decompressed is complete: truncation inside it is corruption.
-    return inner(() => decodeBody(plain[0], new MsgpackReader(plain, 1)));
+    return inner(() => decodeBody(plain[0], new MsgpackReader(plain, 1), known));
   }
-  return decodeBody(type, r);
+  return decodeBody(type, r, known);
 }
 
-function decodeBody(type: number, r: MsgpackReader): StreamMessage {
+function decodeBody(type: number, r: MsgpackReader, known: KnownNodeStates | undefined): StreamMessage {
   switch (type) {
     case MessageType.PushPull:
-      return { type, pushPull: readPushPull(r) };
+      return { type, pushPull: readPushPull(r, known) };
     case MessageType.User:
       return { type, payload: readUserStream(r) };
     case MessageType.Ping:
@@ -187,7 +200,7 @@ export function deferredBodyDecoder(
           plain = body.inflate.step(slice.bytes);
           if (plain === undefined) return undefined;
         }
-        if (plain[0] !== MessageType.PushPull) return decodeBody(plain[0], new MsgpackReader(plain, 1));
+        if (plain[0] !== MessageType.PushPull) return decodeBody(plain[0], new MsgpackReader(plain, 1), undefined);
         reader ??= new PushPullReader(new MsgpackReader(plain, 1));
         return reader.read(slice.nodes) ? { type: MessageType.PushPull, pushPull: reader.finish() } : undefined;
       }),
