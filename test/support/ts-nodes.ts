@@ -8,6 +8,12 @@ import { Memberlist, type MemberlistOptions } from '../../src/memberlist.ts';
 export interface TsNode {
   readonly ml: Memberlist;
   readonly messages: string[];
+  /**
+   * The state each member had when this node last reported it gone ('left' or 'dead'): a member
+   * that left is forgotten GossipToTheDeadTime later (15 s in the local profile), so a test that
+   * looks for it later would find nothing in `allMembers()`.
+   */
+  readonly gone: Map<string, string>;
   /** Queue a user broadcast for the delegate to piggy-back. */
   broadcast(text: string): void;
   readonly address: string;
@@ -35,9 +41,12 @@ export async function startTs(name: string, host: string, opts: Partial<Memberli
   });
   live.add(ml);
   const node = ml;
+  const gone = new Map<string, string>();
+  node.on('leave', (n) => gone.set(n.name, n.state));
   return {
     ml: node,
     messages,
+    gone,
     broadcast: (text) => queue.queue({ message: te.encode(text), unique: true }),
     get address() {
       return `${host}:${node.config.bindPort}`;
