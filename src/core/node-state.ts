@@ -146,12 +146,7 @@ export class NodeState {
       this.stateChange,
       this.vsn,
     );
-    n.addrBuf = this.addrBuf;
-    n.addrAt = this.addrAt;
-    n.addrLen = this.addrLen;
-    n.metaBuf = this.metaBuf;
-    n.metaAt = this.metaAt;
-    n.metaLen = this.metaLen;
+    n.takeBytes(this);
     return n;
   }
 }

@@ -139,17 +139,22 @@ export function slabOf(b: Uint8Array): Uint8Array | undefined {
 export let placedSlab: Uint8Array = new Uint8Array(0);
 export let placedAt = 0;
 
+/** Copies `b[start, start + len)` into a slab of `pool`, leaving where in `placedSlab`/`placedAt`. */
+function placeCopy(pool: SlabPool, b: Uint8Array, start: number, len: number): void {
+  const at = pool.place(len);
+  const slab = pool.wholeSlab();
+  for (let i = 0; i < len; i++) slab[at + i] = b[start + i];
+  placedSlab = slab;
+  placedAt = at;
+}
+
 /**
  * A copy of `b[start, start + len)` (at most 64 bytes) to share read-only for a long time
  * (bytes-intern.ts), made without a view of either: it is left in `placedSlab` at `placedAt`,
  * to hold as (slab, offset, length) (byte-ref.ts).
  */
 export function keepSharedAt(b: Uint8Array, start: number, len: number): void {
-  const at = interned.place(len);
-  const slab = interned.wholeSlab();
-  for (let i = 0; i < len; i++) slab[at + i] = b[start + i];
-  placedSlab = slab;
-  placedAt = at;
+  placeCopy(interned, b, start, len);
 }
 
 /**
@@ -157,9 +162,5 @@ export function keepSharedAt(b: Uint8Array, start: number, len: number): void {
  * recent-bytes.ts): the same, from the members' 4 KiB slabs.
  */
 export function keepMemberAt(b: Uint8Array, start: number, len: number): void {
-  const at = members.place(len);
-  const slab = members.wholeSlab();
-  for (let i = 0; i < len; i++) slab[at + i] = b[start + i];
-  placedSlab = slab;
-  placedAt = at;
+  placeCopy(members, b, start, len);
 }
