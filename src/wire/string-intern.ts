@@ -2,12 +2,13 @@
  * Decoding of short ASCII strings (node names, mostly) through a bounded cache, so the same
  * name read again — every member of every push/pull, the node of every alive, suspect and dead
  * message — comes back as the string we already hold instead of a new one. That saves building
- * the string, the garbage, and rehashing it for the member table's lookup (V8 caches a string's
- * hash in the string). The cache is direct-mapped by an FNV-1a hash of the bytes: a slot holds
+ * the string and the garbage, and the member table's lookup (name-map.ts) then finds the key it
+ * holds by identity. The cache is direct-mapped by an FNV-1a hash of the bytes: a slot holds
  * one string and a collision replaces it. Each slot's hash is kept beside it and compared first,
  * so a miss — every name of a fresh push/pull — does not read the string it replaces (a cache
- * miss of its own: held strings are scattered over the heap). It starts small and doubles (up to MAX_SLOTS) when
- * many misses replace another string, so a node in a small cluster keeps a small cache. Input
+ * miss of its own: held strings are scattered over the heap). It starts small and doubles (up
+ * to MAX_SLOTS) when many misses replace another string, so a node in a small cluster keeps a
+ * small cache. Input
  * can only evict entries; the memory held is bounded by MAX_SLOTS strings of INTERN_MAX_BYTES.
  */
 
