@@ -1,12 +1,15 @@
 package main
 
-// memnode: a plain LAN-profile memberlist node for the memory benchmark. It prints one "ready"
-// line, then answers each "mem" line on stdin with its live heap after a GC and its RSS, and
+// memnode: a plain LAN-profile memberlist node for the memory benchmark. With a warm-up state
+// (-state, -warmup N) it first runs N merges of it into throwaway quiet nodes (merge.go), as
+// the TypeScript node does, so both measure a process that has merged that much before and
+// holds nothing from it. It prints one "ready" line, then answers each "mem" line on stdin with its live heap after a GC and its RSS, and
 // shuts down when stdin ends.
 
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -17,7 +20,7 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-func runMemNode(name, bind string) error {
+func runMemNode(name, bind, warmState string, warmup int) error {
 	host, portText, err := net.SplitHostPort(bind)
 	if err != nil {
 		return err
@@ -25,6 +28,21 @@ func runMemNode(name, bind string) error {
 	port, err := strconv.Atoi(portText)
 	if err != nil {
 		return err
+	}
+	if warmState != "" {
+		state, err := os.ReadFile(warmState)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < warmup; i++ {
+			qm, err := quietNode(fmt.Sprintf("%s-warm-%d", name, i), host)
+			if err != nil {
+				return err
+			}
+			mergeOnce(qm, state)
+			_ = qm.Shutdown()
+		}
+		runtime.GC()
 	}
 	conf := memberlist.DefaultLANConfig()
 	conf.Name = name
