@@ -28,6 +28,7 @@ import { type NodeStateCode, type PushNodeState, pushNodeStateCodec } from './me
 import type { MsgpackReader } from './msgpack-reader.ts';
 import { slabOf } from './pool.ts';
 import { asciiHash } from './string-intern.ts';
+import { ownVsn } from './vsn-intern.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -64,7 +65,7 @@ class Entry implements HeldNodeState {
   readonly metaLen: number;
   readonly incarnation: number;
   readonly state: number;
-  /** Shared by nearly every member (`sharedVsn`): kept as the array. */
+  /** Six bytes: the copy shared by every holder of that value (vsn-intern.ts); else as decoded. */
   readonly vsn: Uint8Array | null;
 
   constructor(n: PushNodeState, addrBuf: Uint8Array | null, metaBuf: Uint8Array | null) {
@@ -78,25 +79,9 @@ class Entry implements HeldNodeState {
     this.metaLen = n.meta?.length ?? 0;
     this.incarnation = n.incarnation;
     this.state = n.state;
-    this.vsn = sharedVsn(n.vsn);
+    const v = n.vsn;
+    this.vsn = v !== null && v.length === 6 ? ownVsn(v) : v;
   }
-}
-
-/** The distinct version byte strings entries hold (nearly every member has the same one). */
-const vsns: Uint8Array[] = [];
-
-/** `v` as an array shared by every entry with those bytes (at most 16 kept; `v` is read-only). */
-function sharedVsn(v: Uint8Array | null): Uint8Array | null {
-  if (v === null) return null;
-  for (const held of vsns) {
-    if (held.length !== v.length) continue;
-    let i = 0;
-    while (i < v.length && held[i] === v[i]) i++;
-    if (i === v.length) return held;
-  }
-  if (vsns.length >= 16) vsns.shift();
-  vsns.push(v);
-  return v;
 }
 
 /** Where a byte field of a decoded node state is held: its kept slab, EMPTY, or null for nil; undefined if not kept. */
@@ -259,7 +244,7 @@ function put(n: HeldNodeState, h: number): void {
   }
 }
 
-/** Empties the cache (and the version bytes it shares) and shrinks it to its first size (decode-caches.ts). */
+/** Empties the cache and shrinks it to its first size (decode-caches.ts). */
 export function clearPushStateCache(): void {
   slots = new Array(MIN_SLOTS).fill(undefined);
   hashes = new Int32Array(MIN_SLOTS).fill(FREE);
@@ -267,7 +252,6 @@ export function clearPushStateCache(): void {
   setMask = MIN_SLOTS / WAYS - 1;
   conflicts = 0;
   used = 0;
-  vsns.length = 0;
 }
 
 /** Doubles the cache, keeping the entries it holds. */
