@@ -1,5 +1,5 @@
 /**
- * NameMap (src/core/name-map.ts) against a Map, over random sequences of sets, deletes and
+ * NameMap (src/core/name-map.ts) against a Map, over random sequences of sets, deletes, reserves and
  * clears: with the seeded hash, and with weak hashes that make names collide so that the bounded
  * probe, the overflow map, backward-shift deletion and the rebuild after a failed rehash all run.
  */
@@ -13,12 +13,17 @@ interface Value {
   readonly v: number;
 }
 
-type Op = { kind: 'set'; name: number; v: number } | { kind: 'delete'; name: number } | { kind: 'clear' };
+type Op =
+  | { kind: 'set'; name: number; v: number }
+  | { kind: 'delete'; name: number }
+  | { kind: 'clear' }
+  | { kind: 'reserve'; n: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ kind: fc.constant('set' as const), name: fc.nat(300), v: fc.nat() }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('delete' as const), name: fc.nat(300) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reserve' as const), n: fc.nat(2000) }) },
 );
 
 const hashes: Record<string, (s: string) => number> = {
@@ -39,6 +44,8 @@ function check(hashOf: (s: string) => number, ops: readonly Op[]): void {
       model.set(value.name, value);
     } else if (o.kind === 'delete') {
       expect(map.delete(names(o.name))).toBe(model.delete(names(o.name)));
+    } else if (o.kind === 'reserve') {
+      map.reserve(o.n);
     } else {
       map.clear();
       model.clear();

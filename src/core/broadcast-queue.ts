@@ -117,6 +117,11 @@ export class BroadcastQueue {
     return this.size;
   }
 
+  /** Makes room for `n` more named broadcasts at once (a push/pull about to queue an alive per new member). */
+  reserve(n: number): void {
+    this.byName.reserve(n);
+  }
+
   queue(b: Broadcast, initialTransmits = 0): void {
     // The id is taken before replaced items are removed (which may restart ids), as Go does.
     const id = this.nextId();

@@ -37,6 +37,8 @@ export interface Members {
   add(node: NodeState): void;
   /** The entry of `node` that this node may change in place (the same object here). */
   own(node: NodeState): NodeState;
+  /** Makes room for `n` more members at once (a push/pull about to add them), if it keeps an index. */
+  reserve?(n: number): void;
   nextProbeTarget(self: string, now: number, gossipToTheDeadTime: number): NodeState | undefined;
   reset(now: number, gossipToTheDeadTime: number): void;
   kRandom(k: number, exclude: (n: NodeState) => boolean): NodeState[];
@@ -105,6 +107,10 @@ export class MemberTable implements Members {
   own(node: NodeState): NodeState {
     this.changes++;
     return node;
+  }
+
+  reserve(n: number): void {
+    this.byName.reserve(n);
   }
 
   /** Inserts a new member at a random position of the probe order. */

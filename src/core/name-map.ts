@@ -181,6 +181,16 @@ export class NameMap<V extends Named> {
     hashes[i] = 0;
   }
 
+  /**
+   * Makes room for `n` more values in one step, so that adding them does not rebuild the slots
+   * at every doubling on the way (a push/pull bringing thousands of new members).
+   */
+  reserve(n: number): void {
+    let capacity = this.hashes.length;
+    while ((this.values.length + n) * 2 > capacity) capacity *= 2;
+    if (capacity > this.hashes.length) this.rehash(capacity);
+  }
+
   clear(): void {
     this.hashes = new Int32Array(MIN_CAPACITY);
     this.at = new Int32Array(MIN_CAPACITY);

@@ -114,6 +114,7 @@ export class PushPullSync {
         return `merge refused by delegate: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
+    this.state.reserveForMerge(nodes.length);
     let next = 0;
     return {
       remaining: () => nodes.length - next,

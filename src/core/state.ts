@@ -469,6 +469,18 @@ export class MemberState {
     return out;
   }
 
+  /**
+   * Makes room for `n` more members, and their alive broadcasts, before a push/pull merge: a
+   * state that brings thousands of new members then adds them without rebuilding the indexes
+   * at each doubling. Only when `n` could at least double the table (a join, a new node's first
+   * exchange): a state of members we mostly know needs no room, and the room stays reserved.
+   */
+  reserveForMerge(n: number): void {
+    if (n < this.table.size) return;
+    this.table.reserve?.(n);
+    this.broadcasts.reserve(n);
+  }
+
   /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
   mergeState(remote: readonly PushNodeState[], from = 0, to = remote.length): void {
     // One clock reading for the slice: every member it changes changed at the same moment.
