@@ -7,28 +7,36 @@
  * for the new members are still queued on both sides at that point, as on any node just after
  * it learned them.
  *
- * Twice: first with warmed-up processes (the target rows), then with new ones (`.cold`, no
- * target). A warmed-up process has first merged a state of `large` other members WARMUP times
- * into throwaway nodes and kept nothing of them (both sides; ours empties the decoder's caches
- * after each, decode-caches.ts), as a node that has been up a while has. Without that, the
- * large process alone pays one-off costs of its first big merge that a small one does not, and
- * they do not scale with members: V8 optimising the merge code (29 TurboFan compilations on
- * the first 10,000-member merge, 6 on a 1,000-member one, each with compiler memory on worker
- * threads that the allocator keeps) and growing its young generation for the burst (which it
- * keeps: an idle Node process never runs V8's memory reducer). Go's first big merge grows its
- * heap too, so its process gets the same warm-up.
+ * RSS after a merge moves a lot from one process to the next on both sides (over one day's
+ * single measurements: Go's 560 to 1,520 B per member, ours 630 to 2,090), so the target rows
+ * are each side's median of `runs` measurements with warmed-up processes, then one with new
+ * processes is reported beside them (`.cold`, no target). A warmed-up process has first merged
+ * a state of `large` other members WARMUP times into throwaway nodes and kept nothing of them
+ * (ours empties the decoder's caches after each, decode-caches.ts), as a node that has been up
+ * a while has run its merge code and sized its heap, with no explicit GC after. It takes out a
+ * one-off cost that is not per member: V8 optimising the merge code (29 TurboFan compilations
+ * on a new process's first 10,000-member merge, 6 on a 1,000-member one, their compiler memory
+ * on worker threads kept by the allocator: 300–450 B per member of a cold measurement). What
+ * it leaves, and what a node learning that many members does pay: V8 sizes its young
+ * generation by how much survives, so the large merge grows it (here to 16 MiB semi-spaces,
+ * about 5–15 MiB more resident than the small process, whose young generation has shrunk
+ * again), and an idle Node process keeps those pages (it never runs V8's memory reducer). A
+ * warmed-up Go process reuses the heap its warm-up grew, so its RSS per member is lower warm
+ * than cold; ours is steadier warm (1,220–1,460) than cold.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonChild, goBin, rssBytes, sleep, stopAll } from './bench-procs.ts';
 import { pushState, remoteState } from './bench-pushpull.ts';
-import { type BenchResult, costResult, infoResult } from './bench-support.ts';
+import { type BenchResult, costResult, infoResult, median } from './bench-support.ts';
 
 export interface MemoryOptions {
   readonly small: number;
   readonly large: number;
   readonly settleMs: number;
+  /** Warmed-up measurements (four new processes each); each side's median is reported. */
+  readonly runs: number;
   /** Four IPs: TypeScript small, TypeScript large, Go small, Go large (all on `port`). */
   readonly ips: readonly [string, string, string, string];
   readonly port: number;
@@ -100,15 +108,25 @@ async function perMember(o: MemoryOptions, warmState: string | undefined): Promi
   return { ts: per(tsSmall, tsLarge), go: per(goSmall, goLarge) };
 }
 
+/** Each side's median of `runs` measurements, field by field. */
+function medianOf(runs: readonly { ts: Sample; go: Sample }[]): { ts: Sample; go: Sample } {
+  const of = (side: 'ts' | 'go', k: keyof Sample): number => median(runs.map((r) => r[side][k]));
+  return {
+    ts: { rss: of('ts', 'rss'), heap: of('ts', 'heap') },
+    go: { rss: of('go', 'rss'), heap: of('go', 'heap') },
+  };
+}
+
 export async function benchMemory(o: MemoryOptions): Promise<BenchResult[]> {
   const file = join(tmpdir(), `memberlist-bench-warm-${process.pid}.bin`);
   writeFileSync(file, remoteState(o.large, 'warm', 77));
-  let warm: { ts: Sample; go: Sample };
+  const runs: { ts: Sample; go: Sample }[] = [];
   try {
-    warm = await perMember(o, file);
+    for (let i = 0; i < o.runs; i++) runs.push(await perMember(o, file));
   } finally {
     rmSync(file, { force: true });
   }
+  const warm = medianOf(runs);
   const cold = await perMember(o, undefined);
   const span = `${o.small.toLocaleString('en-US')}→${o.large.toLocaleString('en-US')}`;
   return [

@@ -70,7 +70,6 @@ if (warmFile !== undefined) {
     core.shutdown();
     clearDecodeCaches();
   }
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 const queue = new BroadcastQueue(() => m.numMembers(), 4);

@@ -42,7 +42,6 @@ func runMemNode(name, bind, warmState string, warmup int) error {
 			mergeOnce(qm, state)
 			_ = qm.Shutdown()
 		}
-		runtime.GC()
 	}
 	conf := memberlist.DefaultLANConfig()
 	conf.Name = name
