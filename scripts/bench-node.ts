@@ -6,16 +6,10 @@
  *   node --expose-gc scripts/bench-node.ts --name N --bind IP:PORT [--join IP:PORT]
  *        [--broadcast-delegate | --tick-delegate]
  *   node scripts/bench-node.ts --merge-cold FILE --name N --bind IP:PORT
- *   node --expose-gc scripts/bench-node.ts --warm-state FILE [--warm 5] --name N --bind IP:PORT
  *
  * --merge-cold times one fresh merge of the push/pull state in FILE into a sans-io core
  * (bench-quiet-core.ts), prints {event: 'merge-cold', ms, members} and exits: the first merge of a
  * new process.
- *
- * --warm-state runs `--warm` merges of the push/pull state in FILE into throwaway sans-io cores
- * before the node starts, emptying the decoder's caches after each (decode-caches.ts): the node
- * then runs merge code V8 has optimised, as a node that has been up a while does, and holds
- * nothing from those merges (bench-memory.ts).
  *
  * --broadcast-delegate installs a delegate with a broadcast queue, as gonode (and Serf) has:
  * getBroadcasts and hasBroadcasts over a BroadcastQueue, so while it is empty the node sleeps
@@ -33,7 +27,6 @@ import { createInterface } from 'node:readline';
 import { BroadcastQueue } from '../src/core/broadcast-queue.ts';
 import type { Delegate } from '../src/core/delegates.ts';
 import { Memberlist } from '../src/memberlist.ts';
-import { clearDecodeCaches } from '../src/wire/decode-caches.ts';
 import { mergeOnce, quietCore } from './bench-quiet-core.ts';
 
 function arg(flag: string): string | undefined {
@@ -58,18 +51,6 @@ if (coldFile !== undefined) {
   emit({ event: 'merge-cold', ms, members: core.numMembers() });
   core.shutdown();
   process.exit(0);
-}
-
-const warmFile = arg('--warm-state');
-if (warmFile !== undefined) {
-  const state = new Uint8Array(readFileSync(warmFile));
-  const times = Number(arg('--warm') ?? 5);
-  for (let i = 0; i < times; i++) {
-    const core = quietCore(`${name}-warm-${i}`, bindAddr, Number(bindPort));
-    mergeOnce(core, state);
-    core.shutdown();
-    clearDecodeCaches();
-  }
 }
 
 const queue = new BroadcastQueue(() => m.numMembers(), 4);

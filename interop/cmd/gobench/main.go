@@ -163,10 +163,10 @@ func benchLZW(dur time.Duration) []result {
 
 func main() {
 	ms := flag.Int("ms", 300, "milliseconds per measurement")
-	statePath := flag.String("state", "", "merge (memnode: warm-up): file holding a push/pull message")
+	statePath := flag.String("state", "", "merge: file holding a push/pull message")
 	bind := flag.String("bind", "127.0.1.46", "merge: IP to bind (port 0); memnode: IP:PORT")
 	reps := flag.Int("reps", 5, "merge: repetitions")
-	warmup := flag.Int("warmup", 0, "merge: untimed fresh merges first; memnode: warm-up merges of -state")
+	warmup := flag.Int("warmup", 0, "merge: untimed fresh merges first")
 	name := flag.String("name", "gobench-memnode", "memnode: node name")
 	flag.Parse()
 	dur := time.Duration(*ms) * time.Millisecond
@@ -183,7 +183,7 @@ func main() {
 		_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"go": runtime.Version(), "results": benchMerge(*statePath, *bind, *reps, *warmup)})
 		return
 	case "memnode":
-		if err := runMemNode(*name, *bind, *statePath, *warmup); err != nil {
+		if err := runMemNode(*name, *bind); err != nil {
 			fmt.Fprintln(os.Stderr, "gobench memnode:", err)
 			os.Exit(1)
 		}

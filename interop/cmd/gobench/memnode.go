@@ -1,15 +1,12 @@
 package main
 
-// memnode: a plain LAN-profile memberlist node for the memory benchmark. With a warm-up state
-// (-state, -warmup N) it first runs N merges of it into throwaway quiet nodes (merge.go), as
-// the TypeScript node does, so both measure a process that has merged that much before and
-// holds nothing from it. It prints one "ready" line, then answers each "mem" line on stdin with its live heap after a GC and its RSS, and
+// memnode: a plain LAN-profile memberlist node for the memory benchmark. It prints one "ready"
+// line, then answers each "mem" line on stdin with its live heap after a GC and its RSS, and
 // shuts down when stdin ends.
 
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -20,7 +17,7 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-func runMemNode(name, bind, warmState string, warmup int) error {
+func runMemNode(name, bind string) error {
 	host, portText, err := net.SplitHostPort(bind)
 	if err != nil {
 		return err
@@ -28,20 +25,6 @@ func runMemNode(name, bind, warmState string, warmup int) error {
 	port, err := strconv.Atoi(portText)
 	if err != nil {
 		return err
-	}
-	if warmState != "" {
-		state, err := os.ReadFile(warmState)
-		if err != nil {
-			return err
-		}
-		for i := 0; i < warmup; i++ {
-			qm, err := quietNode(fmt.Sprintf("%s-warm-%d", name, i), host)
-			if err != nil {
-				return err
-			}
-			mergeOnce(qm, state)
-			_ = qm.Shutdown()
-		}
 	}
 	conf := memberlist.DefaultLANConfig()
 	conf.Name = name
