@@ -21,6 +21,8 @@
  * for known ones, which left the first timed reps half optimised). What a first merge costs is reported
  * beside it (`merge.fresh.cold`: the first merge of a new process, each side, no target), and
  * the event-loop block below is taken in a fresh process too, as on a node's first join.
+ * The timed reps (`reps`: nine in a full run, five before) vary by ±30 % on both sides on the
+ * shared 2-core machine, one rep to the next; each side's median is reported.
  *
  * Then the longest event-loop block (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while a
  * real Memberlist process (scripts/bench-node.ts, LAN profile) receives the same state over TCP,

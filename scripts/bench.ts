@@ -69,7 +69,7 @@ if (want('crypto')) {
 if (want('merge')) {
   progress(`merge of ${members} members`);
   results.push(
-    ...(await benchMerge({ members, reps: quick ? 2 : 5, goIp: '127.0.1.46', tsIp: '127.0.1.45', port, tsNode })),
+    ...(await benchMerge({ members, reps: quick ? 2 : 9, goIp: '127.0.1.46', tsIp: '127.0.1.45', port, tsNode })),
   );
 }
 if (want('memory')) {
