@@ -38,11 +38,17 @@ describe('compound (Go makeCompoundMessage / decodeCompoundMessage)', () => {
     it(`decodes ${v.name} like Go`, () => {
       if (v.error !== null) {
         expect(() => decodeCompound(hex(v.hex))).toThrow(DecodeError);
+        expect(() => decodeCompound(new Uint8Array([7, ...hex(v.hex)]), 1)).toThrow(DecodeError);
         return;
       }
       const { parts, truncated } = decodeCompound(hex(v.hex));
       expect(parts.map(toHex)).toEqual(v.parts);
       expect(truncated).toBe(v.truncated);
+      // The same from a whole message (type byte first), at offset 1, as the packet path splits it.
+      const whole = new Uint8Array([7, ...hex(v.hex)]);
+      const at1 = decodeCompound(whole, 1);
+      expect(at1.parts.map(toHex)).toEqual(v.parts);
+      expect(at1.truncated).toBe(v.truncated);
     });
   }
 });

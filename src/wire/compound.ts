@@ -45,20 +45,23 @@ export function encodeCompounds(parts: readonly Uint8Array[]): Uint8Array[] {
 }
 
 /**
- * Splits a compound body (the bytes after the 0x07 type byte). Parts whose bytes are missing are
- * counted as truncated and dropped; the complete ones before them are kept (views, no copies).
+ * Splits a compound body: the bytes of `b` from `start` (after the 0x07 type byte: a whole
+ * message is split with `start` 1, without making a view of its body first). Parts whose bytes
+ * are missing are counted as truncated and dropped; the complete ones before them are kept
+ * (views, no copies).
  */
-export function decodeCompound(body: Uint8Array): { parts: Uint8Array[]; truncated: number } {
-  if (body.length < 1) throw new DecodeError('truncated', 'compound: missing part count');
-  const count = body[0];
-  if (body.length < 1 + 2 * count) throw new DecodeError('truncated', 'compound: truncated length slice');
+export function decodeCompound(b: Uint8Array, start = 0): { parts: Uint8Array[]; truncated: number } {
+  const end = b.length;
+  if (end - start < 1) throw new DecodeError('truncated', 'compound: missing part count');
+  const count = b[start];
+  if (end - start < 1 + 2 * count) throw new DecodeError('truncated', 'compound: truncated length slice');
   const parts = new Array<Uint8Array>(count);
-  const buffer = body.buffer;
-  const base = body.byteOffset;
-  let at = 1 + 2 * count;
+  const buffer = b.buffer;
+  const base = b.byteOffset;
+  let at = start + 1 + 2 * count;
   for (let i = 0; i < count; i++) {
-    const len = (body[1 + 2 * i] << 8) | body[2 + 2 * i];
-    if (body.length - at < len) {
+    const len = (b[start + 1 + 2 * i] << 8) | b[start + 2 + 2 * i];
+    if (end - at < len) {
       parts.length = i;
       return { parts, truncated: count - i };
     }

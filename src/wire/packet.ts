@@ -87,7 +87,7 @@ export function expandPayload(payload: Uint8Array): ExpandedPayload {
       }
       if (depth >= MAX_NESTING) throw new DecodeError('limit', 'compound/compress nested too deeply');
       if (type === MessageType.Compound) {
-        const { parts, truncated } = decodeCompound(msg.subarray(1));
+        const { parts, truncated } = decodeCompound(msg, 1);
         truncatedParts += truncated;
         for (const part of parts) visit(part, depth + 1);
         return;
