@@ -470,15 +470,18 @@ export class MemberState {
   }
 
   /**
-   * Makes room for `n` more members, and their alive broadcasts, before a push/pull merge: a
-   * state that brings thousands of new members then adds them without rebuilding the indexes
-   * at each doubling. Only when `n` could at least double the table (a join, a new node's first
-   * exchange): a state of members we mostly know needs no room, and the room stays reserved.
+   * Before merging a push/pull state of `n` members: makes room in the member table and the
+   * broadcast queue for the members it must add (those beyond our count: n distinct names leave
+   * us at least n members), so that a state bringing thousands of new members does not rebuild
+   * the indexes at each doubling on the way. A state of members we know asks for none, and the
+   * room is never more than the merge will take unless the state lists members that are not
+   * alive (which it does not add).
    */
   reserveForMerge(n: number): void {
-    if (n < this.table.size) return;
-    this.table.reserve?.(n);
-    this.broadcasts.reserve(n);
+    const adds = n - this.table.size;
+    if (adds <= 0) return;
+    this.table.reserve?.(adds);
+    this.broadcasts.reserve(adds);
   }
 
   /** Applies push/pull state: alive as alive, left as a leave, dead or suspect as our suspicion. */
