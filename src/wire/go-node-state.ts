@@ -64,17 +64,6 @@ const KEYS = ['Addr', 'Incarnation', 'Meta', 'Name', 'Port', 'State', 'Vsn'].map
 );
 const [K_ADDR, K_INC, K_META, K_NAME, K_PORT, K_STATE, K_VSN] = KEYS;
 
-/**
- * Set by `parseGoLayout` when it said no only because the input ended: every byte there was
- * fits Go's layout, and a value needs more (what a stream reader sees before all has arrived).
- */
-let cutShort = false;
-
-/** Whether the last `parseGoLayout` that said no did so only because the input ended. */
-export function layoutCutShort(): boolean {
-  return cutShort;
-}
-
 /** Set by `bytesAt`: the start of the value's body and its length (-1 for nil). */
 let valStart = 0;
 let valLen = 0;
@@ -84,15 +73,15 @@ let valLen = 0;
  * and returns the position after it; -1 if it is not one or is cut short.
  */
 function bytesAt(b: Uint8Array, end: number, q: number): number {
-  if (q >= end) return short();
+  if (q >= end) return -1;
   const t = b[q++];
   let len: number;
   if (t >= 0xa0 && t <= 0xbf) len = t & 0x1f;
   else if (t === 0xc4 || t === 0xd9) {
-    if (q >= end) return short();
+    if (q >= end) return -1;
     len = b[q++];
   } else if (t === 0xc5 || t === 0xda) {
-    if (q + 2 > end) return short();
+    if (q + 2 > end) return -1;
     len = (b[q] << 8) | b[q + 1];
     q += 2;
   } else if (t === 0xc0) {
@@ -100,7 +89,7 @@ function bytesAt(b: Uint8Array, end: number, q: number): number {
     valLen = -1;
     return q;
   } else return -1;
-  if (q + len > end) return short();
+  if (q + len > end) return -1;
   valStart = q;
   valLen = len;
   return q + len;
@@ -111,7 +100,7 @@ let uintVal = 0;
 
 /** An unsigned integer at `b[q]` (positive fixint, uint8/16/32): sets uintVal, returns the position after it; -1 otherwise. */
 function uintAt(b: Uint8Array, end: number, q: number): number {
-  if (q >= end) return short();
+  if (q >= end) return -1;
   const t = b[q];
   if (t <= 0x7f) {
     uintVal = t;
@@ -119,26 +108,19 @@ function uintAt(b: Uint8Array, end: number, q: number): number {
   }
   const n = t === 0xcc ? 2 : t === 0xcd ? 3 : t === 0xce ? 5 : 0;
   if (n === 0) return -1;
-  if (q + n > end) return short();
+  if (q + n > end) return -1;
   if (n === 2) uintVal = b[q + 1];
   else if (n === 3) uintVal = (b[q + 1] << 8) | b[q + 2];
   else uintVal = ((b[q + 1] << 24) | (b[q + 2] << 16) | (b[q + 3] << 8) | b[q + 4]) >>> 0;
   return q + n;
 }
 
-/** The input ended inside a value: notes it (`cutShort`) and says no. */
-function short(): number {
-  cutShort = true;
-  return -1;
-}
-
 /** Whether `key` is at `b[q]` (before `end`). */
 function keyAt(b: Uint8Array, end: number, q: number, key: Uint8Array): boolean {
   const n = key.length;
-  const have = q + n > end ? end - q : n;
-  for (let i = 0; i < have; i++) if (b[q + i] !== key[i]) return false;
-  if (have < n) cutShort = true;
-  return have === n;
+  if (q + n > end) return false;
+  for (let i = 0; i < n; i++) if (b[q + i] !== key[i]) return false;
+  return true;
 }
 
 /**
@@ -148,9 +130,8 @@ function keyAt(b: Uint8Array, end: number, q: number, key: Uint8Array): boolean 
  */
 export function parseGoLayout(b: Uint8Array, pos: number, end: number): boolean {
   const L = layout;
-  cutShort = false;
   let q = pos;
-  if (q >= end) return short() >= 0;
+  if (q >= end) return false;
   if (b[q] !== 0x87) return false;
   q++;
   if (!keyAt(b, end, q, K_ADDR)) return false;

@@ -51,11 +51,6 @@ class SlabPool {
     return slab;
   }
 
-  /** Whether `b` was allocated by this pool from a slab. */
-  owns(b: Uint8Array): boolean {
-    return (b.buffer as Marked)[mark] === this;
-  }
-
   alloc(n: number): Uint8Array {
     if (n > this.maxPooled) return new Uint8Array(n);
     const at = this.place(n);
@@ -120,8 +115,7 @@ export function keepBytes(b: Uint8Array): Uint8Array {
  * safe to keep as it is, read-only as every kept array.
  */
 export function isKept(b: Uint8Array): boolean {
-  const pool = (b.buffer as Marked)[mark];
-  return pool === kept || pool === interned || pool === members;
+  return keeps((b.buffer as Marked)[mark]);
 }
 
 /**
@@ -131,8 +125,12 @@ export function isKept(b: Uint8Array): boolean {
  */
 export function slabOf(b: Uint8Array): Uint8Array | undefined {
   const slab = b.buffer as Marked;
-  const pool = slab[mark];
-  return pool === kept || pool === interned || pool === members ? slab[whole] : undefined;
+  return keeps(slab[mark]) ? slab[whole] : undefined;
+}
+
+/** Whether `pool`'s slabs hold kept bytes (long-lived, read-only), not output buffers. */
+function keeps(pool: SlabPool | undefined): boolean {
+  return pool === kept || pool === interned || pool === members;
 }
 
 /** Set by `keepSharedAt` and `keepMemberAt`: the whole slab the bytes were copied into, and where. */
