@@ -52,7 +52,7 @@ export interface MergeOptions {
 }
 
 const TARGET_RATIO = 0.5;
-/** Untimed fresh merges before the timed ones, on both sides (see the header). */
+/** Untimed merges of each kind (fresh, known) before the timed ones, on both sides (see the header). */
 const WARMUP = 5;
 /** New processes timed for `merge.fresh.cold`, each side (the median is reported). */
 const COLD_RUNS = 3;

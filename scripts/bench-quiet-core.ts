@@ -4,37 +4,15 @@
  * new one), and one timed merge into it — decode and handleStream, as a node does for an inbound
  * push/pull, after a full GC.
  */
-import { profileConfig } from '../src/core/config.ts';
-import { silentLogger } from '../src/core/core-io.ts';
-import { MemberlistCore } from '../src/core/core.ts';
-import { ipFromString } from '../src/net/ip.ts';
+import type { MemberlistCore } from '../src/core/core.ts';
 import { decodeStreamMessage } from '../src/wire/stream.ts';
 import { NO_SECURITY } from '../src/wire/wire-security.ts';
+import { quietCore as testQuietCore } from '../test/support/quiet-core.ts';
 import { forceGc } from './bench-support.ts';
 
+/** The tests' quiet core at `ip:port`, on a real clock and without compression (Go's side times the plain reply too). */
 export function quietCore(name: string, ip: string, port: number): MemberlistCore {
-  const config = profileConfig('lan', {
-    name,
-    bindAddr: ip,
-    bindPort: port,
-    probeInterval: 0,
-    gossipInterval: 0,
-    pushPullInterval: 0,
-    enableCompression: false,
-  });
-  const core = new MemberlistCore({
-    config,
-    advertise: { addr: ipFromString(ip), port },
-    io: {
-      now: () => performance.now(),
-      random: Math.random,
-      log: silentLogger,
-      sendPacket: () => {},
-      stream: (_addr, _req, _opts, done) => done({ ok: false, error: new Error('no network'), contacted: false }),
-    },
-  });
-  core.start();
-  return core;
+  return testQuietCore(name, { ip, port, now: () => performance.now(), config: { enableCompression: false } });
 }
 
 /** Milliseconds to decode the push/pull `state` and handle it (reply and merge) on `core`. */

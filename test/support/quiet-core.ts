@@ -1,8 +1,8 @@
 /**
- * A started sans-io core on 127.0.0.1:7946 with no timers and no network (probe, gossip and
- * push/pull intervals 0; streams fail), for tests that feed it input by hand. `opts` can give
- * it a clock, a packet sink and config overrides (a gossip interval, say) when a test drives
- * its timers.
+ * A started sans-io core on 127.0.0.1:7946 (or `opts.ip`/`port`) with no timers and no network
+ * (probe, gossip and push/pull intervals 0; streams fail), for tests that feed it input by hand,
+ * and for the merge benchmarks (scripts/bench-quiet-core.ts). `opts` can give it a clock, a
+ * packet sink and config overrides (a gossip interval, say) when a test drives its timers.
  */
 import { type ProtocolConfig, profileConfig } from '../../src/core/config.ts';
 import { type CoreIO, silentLogger } from '../../src/core/core-io.ts';
@@ -10,6 +10,9 @@ import { MemberlistCore } from '../../src/core/core.ts';
 import { ipFromString } from '../../src/net/ip.ts';
 
 export interface QuietCoreOptions {
+  /** The address it binds and advertises (127.0.0.1:7946). */
+  readonly ip?: string;
+  readonly port?: number;
   readonly config?: Partial<ProtocolConfig>;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -17,10 +20,12 @@ export interface QuietCoreOptions {
 }
 
 export function quietCore(name: string, opts: QuietCoreOptions = {}): MemberlistCore {
+  const ip = opts.ip ?? '127.0.0.1';
+  const port = opts.port ?? 7946;
   const config = profileConfig('lan', {
     name,
-    bindAddr: '127.0.0.1',
-    bindPort: 7946,
+    bindAddr: ip,
+    bindPort: port,
     probeInterval: 0,
     gossipInterval: 0,
     pushPullInterval: 0,
@@ -28,7 +33,7 @@ export function quietCore(name: string, opts: QuietCoreOptions = {}): Memberlist
   });
   const core = new MemberlistCore({
     config,
-    advertise: { addr: ipFromString('127.0.0.1'), port: 7946 },
+    advertise: { addr: ipFromString(ip), port },
     io: {
       now: opts.now ?? (() => 0),
       random: opts.random ?? Math.random,
