@@ -270,6 +270,8 @@ function suite(bin: SerfBinary, base: number): void {
         expect(r.code, r.stderr).toBe(0);
         await eventually(() => readText(files.tsUser).includes('NAME=deploy'), 3000).catch(() => undefined);
       }
+      // The handler writes its environment line, then the payload (`cat`): wait for both.
+      await eventually(() => readText(files.tsUser).includes('v1 payload\n'), 3000, 'the handler to write the payload');
       expect(readText(files.tsUser)).toMatch(
         new RegExp(
           `^EVENT=user NAME=deploy LTIME=\\d+ SELF=${names.ts} ROLE=ts TAG_DC=x TAG_BUILD_ID=b1\\nv1 payload\\n`,
