@@ -238,6 +238,19 @@ describe('name conflicts', () => {
     expect(statusOf(a, 'nc-x')).toBe('alive');
     expect(a.members().find((m) => m.name === 'nc-x')?.port).toBe(x.memberlist.config.bindPort);
   });
+
+  it('a resolution still counting when the node shuts down logs no verdict', async () => {
+    // As when a second conflict notice starts a resolution just before the first one loses its
+    // vote and shuts the node down: the second query is closed by the shutdown.
+    const logs: string[] = [];
+    const solo = await node('nc-solo', { logger: captureLog(logs) });
+    const resolving = (solo as unknown as { resolveNodeConflict(): Promise<void> }).resolveNodeConflict();
+    await solo.shutdown();
+    live.delete(solo);
+    await resolving;
+    expect(logs.filter((l) => /(majority|minority) in name conflict resolution/.test(l))).toEqual([]);
+    expect(logs.some((l) => l.includes('serf: name conflict resolution ended by shutdown'))).toBe(true);
+  });
 });
 
 describe('events API', () => {
