@@ -1,20 +1,30 @@
 /**
  * Marginal memory per known member, memberlist-ts against Go memberlist v0.6.0: four fresh node
  * processes (TypeScript scripts/bench-node.ts and Go gobench memnode, LAN profile), each told
- * about `small` or `large` members by one push/pull over TCP; after `settleMs` each reports its
+ * about `small` or `large` members by one push/pull over TCP. After `settleMs` each reports its
  * live heap after a full GC (V8 heapUsed + ArrayBuffers; Go HeapAlloc) and we read its RSS from
- * /proc. Per member = (large − small) / (large members − small members). The alive broadcasts
- * for the new members are still queued on both sides at that point, as on any node just after
- * it learned them.
+ * /proc (`afterMerge`); then each runs its runtime's own call for giving free memory back to the
+ * system — V8's last-resort GC (`gc({flavor: 'last-resort'})`: memory-reducing full GCs and the
+ * release of its pooled pages) and Go's debug.FreeOSMemory — and we read RSS again
+ * (`retained`). Per member = (large − small) / (large members − small members). The alive
+ * broadcasts for the new members are still queued on both sides, as on any node just after it
+ * learned them.
  *
- * RSS after a merge moves a lot from one process to the next on both sides (single
- * measurements over one day: ours 630 to 2,090 B per member, Go's 560 to 1,540), with how far
- * each runtime grew its heap for the burst and kept it, so each side's figure is the median of
- * `runs` such measurements (four new processes each time).
+ * The two RSS figures differ by what the merge burst left behind: V8 grows its young generation
+ * for a burst whose allocations mostly survive, and on shrinking it keeps the pages in a pool
+ * that only a memory-reducing GC empties — which V8's memory reducer runs by itself about 100 s
+ * later in an idle node (its watchdog), so `retained` is where an idle node gets to without any
+ * call, and `afterMerge` is what it holds in between. Go's scavenger returns free pages in the
+ * background on its own schedule.
+ *
+ * RSS moves a lot from one process to the next on both sides (single measurements over one
+ * day: ours 630 to 2,090 B per member right after the merge, Go's 560 to 1,540; the malloc
+ * arenas of V8's worker threads alone vary by ±1.5 MiB a process), so each side's figure is the
+ * median of `runs` such measurements (four new processes each time).
  */
 import { JsonChild, goBin, rssBytes, sleep, stopAll } from './bench-procs.ts';
 import { pushState, remoteState } from './bench-pushpull.ts';
-import { type BenchResult, costResult, median } from './bench-support.ts';
+import { type BenchResult, costResult, infoResult, median } from './bench-support.ts';
 
 export interface MemoryOptions {
   readonly small: number;
@@ -31,7 +41,10 @@ export interface MemoryOptions {
 
 interface Sample {
   heap: number;
-  rss: number;
+  /** RSS after an ordinary full GC. */
+  afterMerge: number;
+  /** RSS after the runtime gave free memory back to the system. */
+  retained: number;
 }
 
 const TARGET_RATIO = 1.0;
@@ -46,17 +59,21 @@ async function measure(lang: 'ts' | 'go', ip: string, members: number, o: Memory
     await node.waitFor((e) => e.event === 'ready', 20_000, 'ready');
     await pushState(ip, o.port, remoteState(members), false);
     await sleep(o.settleMs);
-    let r: Record<string, any>;
-    if (lang === 'ts') r = await node.request({ cmd: 'mem' }, 30_000);
-    else {
-      node.send('mem');
-      r = (await node.waitFor((e) => e.event === 'mem', 30_000, 'mem')).ev;
-    }
+    const r = await mem(node, lang, false);
     if (r.members !== members + 1) throw new Error(`${name} knows ${r.members} members, expected ${members + 1}`);
-    return { heap: r.heap, rss: rssBytes(node.pid) };
+    const afterMerge = rssBytes(node.pid);
+    await mem(node, lang, true);
+    return { heap: r.heap, afterMerge, retained: rssBytes(node.pid) };
   } finally {
     await stopAll([node]);
   }
+}
+
+/** Asks a node for its live heap after a full GC; `release` also gives free memory back first. */
+async function mem(node: JsonChild, lang: 'ts' | 'go', release: boolean): Promise<Record<string, any>> {
+  if (lang === 'ts') return node.request({ cmd: 'mem', release }, 30_000);
+  node.send(release ? 'mem-release' : 'mem');
+  return (await node.waitFor((e) => e.event === 'mem', 30_000, 'mem')).ev;
 }
 
 /** Per-member RSS and heap, each side, from one small and one large process per side. */
@@ -68,8 +85,9 @@ async function perMember(o: MemoryOptions): Promise<{ ts: Sample; go: Sample }> 
     measure('go', o.ips[3], o.large, o),
   ]);
   const per = (a: Sample, b: Sample): Sample => ({
-    rss: (b.rss - a.rss) / (o.large - o.small),
     heap: (b.heap - a.heap) / (o.large - o.small),
+    afterMerge: (b.afterMerge - a.afterMerge) / (o.large - o.small),
+    retained: (b.retained - a.retained) / (o.large - o.small),
   });
   return { ts: per(tsSmall, tsLarge), go: per(goSmall, goLarge) };
 }
@@ -80,7 +98,8 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchResult[]> {
   const of = (side: 'ts' | 'go', k: keyof Sample): number => median(runs.map((r) => r[side][k]));
   const span = `${o.small.toLocaleString('en-US')}→${o.large.toLocaleString('en-US')}`;
   return [
-    costResult(`memory.rssPerMember (${span})`, 'bytes', of('ts', 'rss'), of('go', 'rss'), TARGET_RATIO),
+    costResult(`memory.rssPerMember (${span})`, 'bytes', of('ts', 'retained'), of('go', 'retained'), TARGET_RATIO),
+    infoResult(`memory.rssPerMember.afterMerge (${span})`, 'bytes', of('ts', 'afterMerge'), of('go', 'afterMerge')),
     costResult(`memory.heapPerMember (${span})`, 'bytes', of('ts', 'heap'), of('go', 'heap'), TARGET_RATIO),
   ];
 }

@@ -18,8 +18,9 @@
  * hasBroadcasts): the node then wakes for every gossip tick, as Go does.
  *
  * Events: ready, joined, update {node: {name, meta (base64)}}. Commands (replies carry the id):
- * members, update-meta {meta}, mem (live heap after a GC, and RSS), loop-start and loop-stop
- * (the longest event-loop delay in between, from perf_hooks.monitorEventLoopDelay).
+ * members, update-meta {meta}, mem {release?} (live heap after a full GC, and RSS; with release
+ * the GC is V8's last-resort one, which also gives pooled pages back to the system), loop-start
+ * and loop-stop (the longest event-loop delay in between, from perf_hooks.monitorEventLoopDelay).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
@@ -82,7 +83,9 @@ async function handle(c: Record<string, any>): Promise<Record<string, unknown>> 
       await m.updateNode(new TextEncoder().encode(String(c.meta ?? '')), { timeout: c.timeoutMs ?? 5000 });
       return {};
     case 'mem': {
-      (globalThis as { gc?: () => void }).gc?.();
+      const gc = (globalThis as { gc?: (o?: object) => void }).gc;
+      if (c.release) gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      else gc?.();
       const u = process.memoryUsage();
       return { members: m.numMembers(), heap: u.heapUsed + u.arrayBuffers, rss: u.rss };
     }

@@ -79,7 +79,7 @@ if (want('memory')) {
       small: quick ? 100 : 1000,
       large: quick ? 1000 : 10_000,
       settleMs: quick ? 500 : 3000,
-      runs: quick ? 1 : 3,
+      runs: quick ? 1 : 5,
       ips: ['127.0.1.41', '127.0.1.42', '127.0.1.43', '127.0.1.44'],
       port,
       tsNode,

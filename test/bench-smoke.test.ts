@@ -31,7 +31,13 @@ it('npm run bench -- --quick --json prints machine facts and one entry per measu
   ]) {
     expect(names.some((n) => n.startsWith(prefix))).toBe(true);
   }
-  for (const prefix of ['memory.rssPerMember', 'memory.heapPerMember', 'cluster.cpuPerNode', 'cluster.rssPerNode']) {
+  for (const prefix of [
+    'memory.rssPerMember (',
+    'memory.rssPerMember.afterMerge',
+    'memory.heapPerMember',
+    'cluster.cpuPerNode',
+    'cluster.rssPerNode',
+  ]) {
     expect(names.some((n) => n.startsWith(prefix))).toBe(true);
   }
   expect(names.some((n) => n.startsWith('dissemination.median'))).toBe(true);

@@ -1,8 +1,9 @@
 package main
 
 // memnode: a plain LAN-profile memberlist node for the memory benchmark. It prints one "ready"
-// line, then answers each "mem" line on stdin with its live heap after a GC and its RSS, and
-// shuts down when stdin ends.
+// line, then answers each "mem" line on stdin with its live heap after a GC and its RSS
+// ("mem-release": the same after debug.FreeOSMemory, which also returns free pages to the
+// system), and shuts down when stdin ends.
 
 import (
 	"bufio"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -40,10 +42,14 @@ func runMemNode(name, bind string) error {
 	_ = out.Encode(map[string]any{"event": "ready", "name": name})
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) != "mem" {
+		cmd := strings.TrimSpace(sc.Text())
+		if cmd != "mem" && cmd != "mem-release" {
 			continue
 		}
 		runtime.GC()
+		if cmd == "mem-release" {
+			debug.FreeOSMemory()
+		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		_ = out.Encode(map[string]any{
