@@ -690,7 +690,8 @@ export class Serf extends EventEmitter<SerfEvents> implements AsyncDisposable {
     const vote = await countConflictVotes(query, local);
     for (const from of vote.invalid) this.log.error({ from }, 'serf: invalid conflict query response');
     const counts = { matching: vote.matching, responses: vote.responses };
-    if (this.currentState === 'shutdown') {
+    // (`state`, not `currentState`: the check on entry narrowed that field, and it changed since.)
+    if (this.state === 'shutdown') {
       // Our own shutdown closed the query (an earlier resolution lost its vote, or the application
       // shut us down): the count is cut short and there is nothing left to decide. Go's serf logs
       // a verdict from such a count at the query's deadline, which reads as a second lost vote.
