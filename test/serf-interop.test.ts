@@ -182,13 +182,15 @@ function suite(bin: SerfBinary, base: number, protocolVersion: number): void {
 
     it('serf query is answered by the TS node, honouring node and tag filters', async () => {
       const tsNodes = [names.ts, names.tsFail];
-      const [all4, byNode, byTag, notUs, relayed] = await Promise.all([
-        cliQuery(c.g1, [], all),
-        cliQuery(c.g1, [`-node=${names.ts}`], [names.ts]),
-        cliQuery(c.g1, ['-tag', 'role=^t'], tsNodes),
-        cliQuery(c.g1, ['-tag', 'role=go'], [names.g1, names.g2]),
-        cliQuery(c.g1, [`-node=${names.ts}`, '-relay-factor=2'], [names.ts]),
-      ]);
+      // One at a time: Go serf's Query reads its Lamport clock before its own handling of the query
+      // moves it on, so queries started at once on one agent can share a time, and the later one
+      // replaces the earlier in the agent's table of open queries — the earlier one's replies are
+      // then dropped with "[WARN] serf: query reply ID mismatch" (seen once in seven runs).
+      const all4 = await cliQuery(c.g1, [], all);
+      const byNode = await cliQuery(c.g1, [`-node=${names.ts}`], [names.ts]);
+      const byTag = await cliQuery(c.g1, ['-tag', 'role=^t'], tsNodes);
+      const notUs = await cliQuery(c.g1, ['-tag', 'role=go'], [names.g1, names.g2]);
+      const relayed = await cliQuery(c.g1, [`-node=${names.ts}`, '-relay-factor=2'], [names.ts]);
       expect([...(all4.Acks ?? [])].sort()).toEqual(all);
       expect(all4.Responses[names.ts]).toBe(`I am ${names.ts}`);
       expect(all4.Responses[names.g2]).toBe(`I am ${names.g2}\n`);
@@ -282,8 +284,11 @@ function suite(bin: SerfBinary, base: number, protocolVersion: number): void {
       await c.ts.leave();
       expect(c.ts.state).toBe('left');
       await c.ts.shutdown();
-      await eventually(async () => (await c.g1.member(names.ts))?.status === 'left', 5_000, 'left');
-      expect((await c.g2.member(names.ts))?.status).toBe('left');
+      // Each agent hears the leave through gossip on its own schedule (a node that missed the
+      // intent's few sends learns it at its next push/pull), so each is waited for.
+      for (const g of [c.g1, c.g2]) {
+        await eventually(async () => (await g.member(names.ts))?.status === 'left', 15_000, `${g.name}: left`);
+      }
       // The only ERR lines: the agents reporting the failed key operation of the previous test.
       const expected = /\[ERR\] serf: Failed to change primary key: Requested key is not in the keyring/;
       for (const g of [c.g1, c.g2]) {
