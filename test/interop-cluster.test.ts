@@ -50,6 +50,15 @@ describe('a mixed cluster of 3 TS and 3 Go nodes', () => {
    * outlast, and two nodes need not hold it at the same moment.
    */
   const recorded = (name: string) => ts.slice(0, 2).map((t) => t.gone.get(name) ?? 'not gone');
+  /** Waits until both have recorded `name` as `state`; a timeout says what each recorded. */
+  const allRecord = (name: string, state: 'left' | 'dead', timeoutMs: number) =>
+    eventually(
+      () => recorded(name).every((s) => s === state),
+      timeoutMs,
+      `TS nodes to record ${name} as ${state}`,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message} (recorded: ${recorded(name).join(', ')})`);
+    });
 
   it('converges: every node sees 6 alive (compression on and off on either side)', async () => {
     go.push(await GoNode.start('m-go1', goArgs('127.0.0.51', ['--meta', 'go1-meta'])));
@@ -132,32 +141,16 @@ describe('a mixed cluster of 3 TS and 3 Go nodes', () => {
       await g.waitFor((e) => e.event === 'leave' && e.node.name === 'm-ts3' && e.node.state === 'left', 25_000);
     await ts[2].ml.shutdown();
     await go[2].command({ cmd: 'leave', timeoutMs: 5_000 });
-    await eventually(
-      () => recorded('m-go3').every((state) => state === 'left'),
-      25_000,
-      'TS nodes to record m-go3 as left',
-    ).catch((err: Error) => {
-      throw new Error(`${err.message} (recorded: ${recorded('m-go3').join(', ')})`);
-    });
+    await allRecord('m-go3', 'left', 25_000);
     await go[2].stop();
     // m-ts3's leave reached the Go nodes first; gossip (or push/pull, 15 s here) brings it to all.
-    await eventually(
-      () => recorded('m-ts3').every((state) => state === 'left'),
-      25_000,
-      'TS nodes to record m-ts3 as left',
-    ).catch((err: Error) => {
-      throw new Error(`${err.message} (recorded: ${recorded('m-ts3').join(', ')})`);
-    });
+    await allRecord('m-ts3', 'left', 25_000);
   }, 150_000);
 
   it('a killed Go node is declared dead by the TS nodes within the suspicion bounds', async () => {
     const killedAt = Date.now();
     go[1].kill('SIGKILL');
-    await eventually(
-      () => recorded('m-go2').every((state) => state === 'dead'),
-      SUSPICION_MAX_MS + 10_000,
-      'TS nodes to declare m-go2 dead',
-    );
+    await allRecord('m-go2', 'dead', SUSPICION_MAX_MS + 10_000);
     expect(Date.now() - killedAt).toBeLessThan(SUSPICION_MAX_MS + 10_000);
   }, 40_000);
 
