@@ -29,12 +29,16 @@ import { NetTransport } from './transport/net-transport.ts';
 import { requestOverStream, serveConnection } from './transport/stream-exchange.ts';
 import { DropLog, dropReasonOf } from './observe/drop-log.ts';
 import { Subscriptions } from './util/subscriptions.ts';
+import { clearDecodeCaches } from './wire/decode-caches.ts';
 import { Keyring } from './wire/keyring.ts';
 import { MAX_PUSH_PULL_REQUESTS } from './wire/limits.ts';
 import { MessageType } from './wire/messages.ts';
 import { decodePacket, encodePacket } from './wire/packet.ts';
 import type { PushPull } from './wire/push-pull.ts';
 import type { WireSecurity } from './wire/wire-security.ts';
+
+/** Nodes created and not shut down in this process; the last shutdown empties the decoder caches. */
+let liveNodes = 0;
 
 /** Members of an inbound push/pull state merged per event-loop turn (see `pushPull`). */
 const MERGE_SLICE = 512;
@@ -163,6 +167,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
       const m = new Memberlist({ ...config, bindPort: transport.port }, transport, opts, advertise);
       m.core.start();
       m.pump();
+      liveNodes++;
       return m;
     } catch (err) {
       await transport.close();
@@ -530,6 +535,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> implements AsyncD
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.core.shutdown();
     this.subscribers.end();
+    if (--liveNodes === 0) clearDecodeCaches();
     await this.transport.close();
   }
 

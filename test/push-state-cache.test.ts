@@ -11,6 +11,7 @@ import { NodeState } from '../src/core/node-state.ts';
 import { DecodeError } from '../src/errors.ts';
 import { NodeStateCode, type PushNodeState } from '../src/wire/messages.ts';
 import { decodePushPull, encodePushPull } from '../src/wire/push-pull.ts';
+import { clearDecodeCaches } from '../src/wire/decode-caches.ts';
 import { adoptPushState } from '../src/wire/push-state-cache.ts';
 import { decodeStreamMessage } from '../src/wire/stream.ts';
 import { NO_SECURITY } from '../src/wire/wire-security.ts';
@@ -82,6 +83,22 @@ describe('push-state-cache', () => {
     const c = decodePushPull(msg).nodes[0];
     expect(c.vsn).not.toBe(records[0].vsn);
     expect(nodeFields(c)).toEqual(nodes[0]);
+  });
+
+  it('forgets every cached node state when the decoder caches are emptied, and decodes the same', () => {
+    const nodes = [node(30), node(31, { meta: null })];
+    const msg = state(nodes);
+    const records = seed(nodes);
+    expect(decodePushPull(msg).nodes[0].vsn).toBe(records[0].vsn); // from the record
+    clearDecodeCaches();
+    const after = decodePushPull(msg).nodes;
+    expect(after.map(nodeFields)).toEqual(nodes);
+    expect(after[0].vsn).not.toBe(records[0].vsn); // decoded again, not from the record
+    expect(sameHeld(after[0].addr, records[0].addr)).toBe(false);
+    // And the cache fills again.
+    const again = decodePushPull(msg).nodes;
+    expect(again.map(nodeFields)).toEqual(nodes);
+    expect(sameHeld(again[0].addr, after[0].addr)).toBe(true);
   });
 
   it('decodes a changed field anew, and then returns that', () => {

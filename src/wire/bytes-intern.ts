@@ -131,6 +131,15 @@ function put(slab: Uint8Array, where: number, h: number): void {
   }
 }
 
+/** Empties the cache and shrinks it to its first size (decode-caches.ts). */
+export function clearBytesIntern(): void {
+  slots = new Array(MIN_SLOTS).fill(undefined);
+  keys = new Int32Array(2 * MIN_SLOTS);
+  victims = new Uint8Array(MIN_SLOTS / WAYS);
+  setMask = MIN_SLOTS / WAYS - 1;
+  conflicts = 0;
+}
+
 /** Doubles the cache, keeping the arrays it holds. */
 function grow(): void {
   const oldSlots = slots;

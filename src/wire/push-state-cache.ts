@@ -244,6 +244,16 @@ function put(n: HeldNodeState, h: number): void {
   }
 }
 
+/** Empties the cache and shrinks it to its first size (decode-caches.ts). */
+export function clearPushStateCache(): void {
+  slots = new Array(MIN_SLOTS).fill(undefined);
+  hashes = new Int32Array(MIN_SLOTS).fill(FREE);
+  victims = new Uint8Array(MIN_SLOTS / WAYS);
+  setMask = MIN_SLOTS / WAYS - 1;
+  conflicts = 0;
+  used = 0;
+}
+
 /** Doubles the cache, keeping the entries it holds. */
 function grow(): void {
   const old = slots;

@@ -44,3 +44,10 @@ export function shareRecent(b: Uint8Array, start: number, len: number): void {
   where[next] = (placedAt << 8) | len;
   next = (next + 1) % RECENT;
 }
+
+/** Forgets the values held (decode-caches.ts). */
+export function clearRecentBytes(): void {
+  slabs.fill(undefined);
+  where.fill(0);
+  next = 0;
+}

@@ -88,6 +88,14 @@ export function asciiHash(s: string): number | undefined {
   return h ^ (h >>> 16);
 }
 
+/** Empties the cache and shrinks it to its first size (decode-caches.ts). */
+export function clearStringIntern(): void {
+  slots = new Array(MIN_SLOTS).fill(undefined);
+  hashes = new Int32Array(MIN_SLOTS);
+  mask = MIN_SLOTS - 1;
+  conflicts = 0;
+}
+
 /** Doubles the cache, keeping the strings it holds. */
 function grow(): void {
   const old = slots;

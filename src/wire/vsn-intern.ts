@@ -33,3 +33,8 @@ export function ownVsnAt(b: Uint8Array, start: number): Uint8Array {
   held.push(copy);
   return copy;
 }
+
+/** Forgets the values held (decode-caches.ts). */
+export function clearVsnIntern(): void {
+  held.length = 0;
+}
