@@ -3,10 +3,12 @@
  * and their bytes where they are already held (push-state-cache.ts), and anything else still
  * goes through the generic decoder: changed
  * fields, other encodings, cut-short input. Also our reply: the encoded member list is sent
- * again while the member table has not changed, and re-encoded once it has.
+ * again while the member table has not changed (for ENCODED_KEEP_MS), and re-encoded once it has.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MemberlistCore } from '../src/core/core.ts';
+import { ENCODED_KEEP_MS } from '../src/core/push-pull-sync.ts';
+import type { MemberState } from '../src/core/state.ts';
 import { NodeState } from '../src/core/node-state.ts';
 import { DecodeError } from '../src/errors.ts';
 import { NodeStateCode, type PushNodeState } from '../src/wire/messages.ts';
@@ -167,6 +169,27 @@ describe('push/pull reply', () => {
     expect(after).not.toEqual(first);
     expect(names(after)).toContain('cache-test-30/9');
     expect(reply(core, nodes)).toEqual(after);
+    core.shutdown();
+  });
+
+  it('keeps the encoded member list for ENCODED_KEEP_MS, then encodes it again', () => {
+    let now = 5000;
+    const core = quietCore('reply-keep', { now: () => now });
+    const nodes = [node(40), node(41)];
+    reply(core, nodes); // learns them
+    const encodes = vi.spyOn((core as unknown as { state: MemberState }).state, 'localPushState');
+    const first = reply(core, nodes);
+    expect(encodes).toHaveBeenCalledTimes(1);
+    expect(core.nextDeadline).toBe(now + ENCODED_KEEP_MS); // the only timer of a quiet core
+    now += ENCODED_KEEP_MS - 1;
+    core.runTimers(now);
+    expect(reply(core, nodes)).toEqual(first);
+    expect(encodes).toHaveBeenCalledTimes(1);
+    now += 1;
+    core.runTimers(now);
+    expect(core.nextDeadline).toBeUndefined();
+    expect(reply(core, nodes)).toEqual(first);
+    expect(encodes).toHaveBeenCalledTimes(2);
     core.shutdown();
   });
 });

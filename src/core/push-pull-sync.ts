@@ -13,6 +13,14 @@ import type { MemberState, StateContext } from './state.ts';
 /** Members applied per slice when the adapter merges a peer's reply over several turns. */
 const MERGE_SLICE = 512;
 
+/**
+ * How long our encoded member list is kept for the next exchange (`PushPullSync.encoded`): long
+ * enough for a burst (nodes joining together each exchange with us; a peer that retries), short
+ * against the periodic interval (30 s, scaled up with the cluster: 300 s at 10,000 members),
+ * between whose exchanges keeping about 110 bytes per member would save one encode.
+ */
+export const ENCODED_KEEP_MS = 10_000;
+
 /** A checked push/pull state being merged in slices (see `PushPullSync.beginMerge`). */
 export interface PushPullMerge {
   /** Applies the next `n` members; true once everything (and the user state) is merged. */
@@ -26,9 +34,9 @@ export class PushPullSync {
   private readonly state: MemberState;
   /**
    * Our member list as last encoded and the table version it was encoded at: sent again as it is
-   * while the table has not changed (periodic anti-entropy mostly changes nothing). Go encodes
-   * every time; the bytes are the same. Holds the last message we sent (about 110 bytes per
-   * member) until the next exchange.
+   * while the table has not changed (anti-entropy mostly changes nothing). Go encodes every
+   * time; the bytes are the same. Holds the message (about 110 bytes per member) for
+   * ENCODED_KEEP_MS after it was encoded.
    */
   private encoded: { readonly version: number; readonly nodes: EncodedNodes } | undefined;
 
@@ -69,7 +77,12 @@ export class PushPullSync {
       known: this.known,
       onFinish: (nodes) => {
         // Only if no member changed while the slices were written (then some went out newer).
-        if (table.version === version) this.encoded = { version, nodes };
+        if (table.version !== version) return;
+        const kept = { version, nodes };
+        this.encoded = kept;
+        this.ctx.timers.at(this.ctx.io.now() + ENCODED_KEEP_MS, () => {
+          if (this.encoded === kept) this.encoded = undefined;
+        });
       },
     });
   }
