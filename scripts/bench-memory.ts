@@ -6,22 +6,31 @@
  * /proc (`afterMerge`); then each runs its runtime's own call for giving free memory back to the
  * system — V8's last-resort GC (`gc({flavor: 'last-resort'})`: memory-reducing full GCs and the
  * release of its pooled pages) and Go's debug.FreeOSMemory — and we read RSS again
- * (`retained`). Per member = (large − small) / (large members − small members). The alive
- * broadcasts for the new members are still queued on both sides, as on any node just after it
- * learned them.
+ * (`released`). Then the free memory of the other allocator a Node process has, glibc's malloc
+ * (ArrayBuffer backing stores, V8's compiler zones, Node's own), goes back too: `malloc_trim(0)`
+ * called in the TypeScript process through gdb, then both runtimes release once more and we
+ * read RSS a last time (`retained`, the target row). Go's heap is its runtime's own, which
+ * FreeOSMemory has given back already (gdb is not attached to the Go process: a C call on a
+ * goroutine's stack is not safe; its second release just keeps the two procedures alike).
+ * Per member = (large − small) / (large members − small members). The alive broadcasts for the
+ * new members are still queued on both sides, as on any node just after it learned them.
  *
- * The two RSS figures differ by what the merge burst left behind: V8 grows its young generation
- * for a burst whose allocations mostly survive, and on shrinking it keeps the pages in a pool
- * that only a memory-reducing GC empties — which V8's memory reducer runs by itself about 100 s
- * later in an idle node (its watchdog), so `retained` is where an idle node gets to without any
- * call, and `afterMerge` is what it holds in between. Go's scavenger returns free pages in the
- * background on its own schedule.
+ * What the three RSS figures differ by is free memory the runtime keeps. V8 grows its young
+ * generation for a burst whose allocations mostly survive, and on shrinking it keeps the pages in
+ * a pool that only a memory-reducing GC empties — which V8's memory reducer runs by itself about
+ * 100 s later in an idle node (its watchdog): `afterMerge` holds them, `released` not. glibc
+ * keeps what was freed in its arenas until a later allocation reuses it, returning only a large
+ * free top of an arena by itself; nothing in Node calls malloc_trim. Before the trim this was
+ * 4–10 MiB a process and the noisiest part of our RSS (the arenas of V8's compiler threads,
+ * which compiled the merge path, vary by ±1.5 MiB from one process to the next); after it the
+ * TypeScript processes are within about 1 MiB of each other. Go's scavenger returns free pages
+ * in the background on its own schedule; FreeOSMemory returns them all.
  *
- * RSS moves a lot from one process to the next on both sides (single measurements over one
- * day: ours 630 to 2,090 B per member right after the merge, Go's 560 to 1,540; the malloc
- * arenas of V8's worker threads alone vary by ±1.5 MiB a process), so each side's figure is the
+ * RSS still moves from one process to the next on both sides, so each side's figure is the
  * median of `runs` such measurements (four new processes each time).
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { JsonChild, goBin, rssBytes, sleep, stopAll } from './bench-procs.ts';
 import { pushState, remoteState } from './bench-pushpull.ts';
 import { type BenchResult, costResult, infoResult, median } from './bench-support.ts';
@@ -44,6 +53,8 @@ interface Sample {
   /** RSS after an ordinary full GC. */
   afterMerge: number;
   /** RSS after the runtime gave free memory back to the system. */
+  released: number;
+  /** RSS after that and malloc_trim (ours), and the runtime's release again (both). */
   retained: number;
 }
 
@@ -63,10 +74,31 @@ async function measure(lang: 'ts' | 'go', ip: string, members: number, o: Memory
     if (r.members !== members + 1) throw new Error(`${name} knows ${r.members} members, expected ${members + 1}`);
     const afterMerge = rssBytes(node.pid);
     await mem(node, lang, true);
-    return { heap: r.heap, afterMerge, retained: rssBytes(node.pid) };
+    const released = rssBytes(node.pid);
+    if (lang === 'ts') mallocTrim(node.pid);
+    await mem(node, lang, true);
+    return { heap: r.heap, afterMerge, released, retained: rssBytes(node.pid) };
   } finally {
     await stopAll([node]);
   }
+}
+
+/**
+ * Calls glibc's malloc_trim(0) in process `pid` (gdb attaches, calls it and detaches): every
+ * arena's free memory goes back to the system. Throws with gdb's output when that fails.
+ */
+function mallocTrim(pid: number): void {
+  let out: string;
+  try {
+    out = execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'set language c', '-ex', 'call (int) malloc_trim(0)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+  } catch (err) {
+    throw new Error(`bench memory: gdb could not call malloc_trim in pid ${pid} (apt-get install gdb; ptrace allowed?): ${String(err)}`);
+  }
+  if (!/^\$1 = [01]$/m.test(out)) throw new Error(`bench memory: malloc_trim in pid ${pid} via gdb printed: ${out.trim()}`);
 }
 
 /** Asks a node for its live heap after a full GC; `release` also gives free memory back first. */
@@ -87,18 +119,30 @@ async function perMember(o: MemoryOptions): Promise<{ ts: Sample; go: Sample }> 
   const per = (a: Sample, b: Sample): Sample => ({
     heap: (b.heap - a.heap) / (o.large - o.small),
     afterMerge: (b.afterMerge - a.afterMerge) / (o.large - o.small),
+    released: (b.released - a.released) / (o.large - o.small),
     retained: (b.retained - a.retained) / (o.large - o.small),
   });
   return { ts: per(tsSmall, tsLarge), go: per(goSmall, goLarge) };
 }
 
 export async function benchMemory(o: MemoryOptions): Promise<BenchResult[]> {
+  // gdb, for mallocTrim: installed from Debian if missing (as the tests install serf).
+  execFileSync('bash', [fileURLToPath(new URL('install-gdb.sh', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
   const runs: { ts: Sample; go: Sample }[] = [];
-  for (let i = 0; i < o.runs; i++) runs.push(await perMember(o));
+  for (let i = 0; i < o.runs; i++) {
+    const r = await perMember(o);
+    runs.push(r);
+    const b = (x: number): string => `${Math.round(x)} B`;
+    process.stderr.write(
+      `bench: memory run ${i + 1}/${o.runs}, RSS per member TS/Go: ${b(r.ts.retained)}/${b(r.go.retained)}` +
+        ` (before malloc_trim ${b(r.ts.released)}/${b(r.go.released)}, after the merge ${b(r.ts.afterMerge)}/${b(r.go.afterMerge)})\n`,
+    );
+  }
   const of = (side: 'ts' | 'go', k: keyof Sample): number => median(runs.map((r) => r[side][k]));
   const span = `${o.small.toLocaleString('en-US')}→${o.large.toLocaleString('en-US')}`;
   return [
     costResult(`memory.rssPerMember (${span})`, 'bytes', of('ts', 'retained'), of('go', 'retained'), TARGET_RATIO),
+    infoResult(`memory.rssPerMember.beforeMallocTrim (${span})`, 'bytes', of('ts', 'released'), of('go', 'released')),
     infoResult(`memory.rssPerMember.afterMerge (${span})`, 'bytes', of('ts', 'afterMerge'), of('go', 'afterMerge')),
     costResult(`memory.heapPerMember (${span})`, 'bytes', of('ts', 'heap'), of('go', 'heap'), TARGET_RATIO),
   ];

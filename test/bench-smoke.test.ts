@@ -33,6 +33,7 @@ it('npm run bench -- --quick --json prints machine facts and one entry per measu
   }
   for (const prefix of [
     'memory.rssPerMember (',
+    'memory.rssPerMember.beforeMallocTrim',
     'memory.rssPerMember.afterMerge',
     'memory.heapPerMember',
     'cluster.cpuPerNode',
