@@ -23,7 +23,7 @@
  * free top of an arena by itself; nothing in Node calls malloc_trim. Before the trim this was
  * 4–10 MiB a process and the noisiest part of our RSS (the arenas of V8's compiler threads,
  * which compiled the merge path, vary by ±1.5 MiB from one process to the next); after it the
- * TypeScript processes are within about 1 MiB of each other. Go's scavenger returns free pages
+ * TypeScript processes of each size are within about 2 MiB of each other. Go's scavenger returns free pages
  * in the background on its own schedule; FreeOSMemory returns them all.
  *
  * RSS still moves from one process to the next on both sides, so each side's figure is the
