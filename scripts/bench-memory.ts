@@ -97,11 +97,15 @@ let trimFailure: string | undefined;
 function mallocTrim(pid: number): string | undefined {
   let out: string;
   try {
-    out = execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'set language c', '-ex', 'call (int) malloc_trim(0)'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 30_000,
-    });
+    out = execFileSync(
+      'gdb',
+      ['-p', String(pid), '-batch', '-ex', 'set language c', '-ex', 'call (int) malloc_trim(0)'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+      },
+    );
   } catch (err) {
     const e = err as { stderr?: string; message?: string };
     return `gdb failed: ${(e.stderr ?? e.message ?? String(err)).trim().split('\n').slice(-1)[0]}`;
@@ -137,7 +141,9 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchResult[]> {
   // gdb, for mallocTrim: installed from Debian if missing (as the tests install serf).
   trimFailure = undefined;
   try {
-    execFileSync('bash', [fileURLToPath(new URL('install-gdb.sh', import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('bash', [fileURLToPath(new URL('install-gdb.sh', import.meta.url))], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch {
     trimFailure = 'no usable gdb (scripts/install-gdb.sh failed; installing needs root and apt-get)';
   }
@@ -152,7 +158,9 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchResult[]> {
     );
   }
   if (trimFailure !== undefined) {
-    process.stderr.write(`bench: memory: malloc_trim not called, so memory.rssPerMember is not trimmed: ${trimFailure}\n`);
+    process.stderr.write(
+      `bench: memory: malloc_trim not called, so memory.rssPerMember is not trimmed: ${trimFailure}\n`,
+    );
   }
   const of = (side: 'ts' | 'go', k: keyof Sample): number => median(runs.map((r) => r[side][k]));
   const span = `${o.small.toLocaleString('en-US')}→${o.large.toLocaleString('en-US')}`;

@@ -192,6 +192,19 @@ describe('push/pull reply', () => {
     expect(encodes).toHaveBeenCalledTimes(2);
     core.shutdown();
   });
+
+  it('drops the previous encoding and its timer when the table changes and it encodes again', () => {
+    let now = 5000;
+    const core = quietCore('reply-renew', { now: () => now });
+    reply(core, [node(50)]); // learns it
+    reply(core, [node(50)]); // encodes, kept until now + ENCODED_KEEP_MS
+    expect(core.nextDeadline).toBe(5000 + ENCODED_KEEP_MS);
+    now = 8000;
+    reply(core, [node(51)]); // replies with the kept encoding, then learns 51
+    reply(core, [node(51)]); // the table changed: encodes again
+    expect(core.nextDeadline).toBe(8000 + ENCODED_KEEP_MS); // the first timer was cancelled
+    core.shutdown();
+  });
 });
 
 describe('merging records read from the bytes', () => {

@@ -9,6 +9,7 @@ import { MessageType, NodeStateCode, type PushNodeState } from '../wire/messages
 import type { StreamResult } from './core-io.ts';
 import { type Node, NodeState, makeNode, nodeAddress, statusName } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
+import type { TimerHandle } from './timer-queue.ts';
 
 /** Members applied per slice when the adapter merges a peer's reply over several turns. */
 const MERGE_SLICE = 512;
@@ -39,6 +40,8 @@ export class PushPullSync {
    * ENCODED_KEEP_MS after it was encoded.
    */
   private encoded: { readonly version: number; readonly nodes: EncodedNodes } | undefined;
+  /** The timer that drops `encoded` (cancelled when it is replaced or dropped sooner). */
+  private encodedExpiry: TimerHandle | undefined;
 
   /** Node states to copy rather than encode (a simulator node's member baseline). */
   private readonly known: KnownNodeStates | undefined;
@@ -72,18 +75,25 @@ export class PushPullSync {
     if (cached !== undefined && cached.version === version) {
       return new PushPullWriter([], join, userState, { encoded: cached.nodes });
     }
-    this.encoded = undefined;
+    this.keepEncoded(undefined);
     return new PushPullWriter(this.state.localPushState().slice(), join, userState, {
       known: this.known,
       onFinish: (nodes) => {
         // Only if no member changed while the slices were written (then some went out newer).
-        if (table.version !== version) return;
-        const kept = { version, nodes };
-        this.encoded = kept;
-        this.ctx.timers.at(this.ctx.io.now() + ENCODED_KEEP_MS, () => {
-          if (this.encoded === kept) this.encoded = undefined;
-        });
+        if (table.version === version) this.keepEncoded({ version, nodes });
       },
+    });
+  }
+
+  /** Holds `kept` as `encoded` for ENCODED_KEEP_MS (undefined: holds nothing). */
+  private keepEncoded(kept: { readonly version: number; readonly nodes: EncodedNodes } | undefined): void {
+    this.encodedExpiry?.cancel();
+    this.encodedExpiry = undefined;
+    this.encoded = kept;
+    if (kept === undefined) return;
+    this.encodedExpiry = this.ctx.timers.at(this.ctx.io.now() + ENCODED_KEEP_MS, () => {
+      this.encoded = undefined;
+      this.encodedExpiry = undefined;
     });
   }
 
