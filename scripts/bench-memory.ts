@@ -21,10 +21,10 @@
  * 100 s later in an idle node (its watchdog): `afterMerge` holds them, `released` not. glibc
  * keeps what was freed in its arenas until a later allocation reuses it, returning only a large
  * free top of an arena by itself; nothing in Node calls malloc_trim. Before the trim this was
- * 4–10 MiB a process and the noisiest part of our RSS (the arenas of V8's compiler threads,
+ * 4–12 MiB a process and the noisiest part of our RSS (the arenas of V8's compiler threads,
  * which compiled the merge path, vary by ±1.5 MiB from one process to the next); after it the
- * TypeScript processes of each size are within about 2 MiB of each other. Go's scavenger returns free pages
- * in the background on its own schedule; FreeOSMemory returns them all.
+ * TypeScript processes of each size are within about 2 MiB of each other. Go's scavenger
+ * returns free pages in the background on its own schedule; FreeOSMemory returns them all.
  *
  * RSS still moves from one process to the next on both sides, so each side's figure is the
  * median of `runs` such measurements (four new processes each time).
