@@ -22,7 +22,13 @@
  * beside it (`merge.fresh.cold`: the first merge of a new process, each side, no target), and
  * the event-loop block below is taken in a fresh process too, as on a node's first join.
  * The timed reps (`reps`: nine in a full run, five before) vary by ±30 % on both sides on the
- * shared 2-core machine, one rep to the next; each side's median is reported.
+ * shared 2-core machine, one rep to the next; each side's median is reported. The fresh reps
+ * take turns: each of Go's runs in a new gobench process (after its own WARMUP merges of each
+ * kind; its known time comes from the same process), followed by one of ours. When Go's nine
+ * ran in one process a minute before ours, a busy minute on one side only moved the ratio
+ * (0.27–0.61× in seven runs of one hour, TS 14–26 ms, Go 42–56); taking turns, 0.43–0.47× in
+ * three runs of the next. Go's time is the same either way (medians 56–71 ms in one process,
+ * 59–62 ms one process per rep, three pairs of runs).
  *
  * Then the longest event-loop block (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while a
  * real Memberlist process (scripts/bench-node.ts, LAN profile) receives the same state over TCP,
@@ -58,23 +64,41 @@ const WARMUP = 5;
 const COLD_RUNS = 3;
 const TARGET_BLOCK_MS = 20;
 
-function tsMerge(state: Uint8Array, o: MergeOptions): { fresh: number[]; known: number[] } {
-  const fresh: number[] = [];
-  for (let i = -WARMUP; i < o.reps; i++) {
+/**
+ * The timed merges of both sides, the fresh ones interleaved: each rep runs a new gobench
+ * process (WARMUP untimed merges of each kind, then one timed fresh and one timed known merge)
+ * and then one timed fresh merge here, so both sides' reps take turns in the same seconds
+ * rather than each side's nine running a minute apart; the time of this shared machine changes
+ * faster than that. Our known merges follow, on one core (see the header for both kinds).
+ */
+function interleavedMerges(
+  state: Uint8Array,
+  file: string,
+  o: MergeOptions,
+): { ts: { fresh: number[]; known: number[] }; go: { fresh: number[]; known: number[] } } {
+  const ts = { fresh: [] as number[], known: [] as number[] };
+  const go = { fresh: [] as number[], known: [] as number[] };
+  const tsFresh = (i: number): number => {
     const core = quietCore(`ts-merge-${i}`, o.tsIp, o.port);
     // Members this process has not decoded before, as on a real join (see the header).
     const ms = mergeOnce(core, i === o.reps - 1 ? state : remoteState(o.members, 'member', WARMUP + 1 + i));
-    if (i >= 0) fresh.push(ms);
     if (core.numMembers() !== o.members + 1) throw new Error(`fresh merge: ${core.numMembers()} members`);
     core.shutdown();
+    return ms;
+  };
+  for (let i = -WARMUP; i < 0; i++) tsFresh(i);
+  for (let i = 0; i < o.reps; i++) {
+    const g = goMerge(file, o, 1, WARMUP);
+    go.fresh.push(g.fresh[0]);
+    go.known.push(g.known[0]);
+    ts.fresh.push(tsFresh(i));
   }
   const core = quietCore('ts-merge-known', o.tsIp, o.port);
   // The first merge learns the state; WARMUP more run the known path before it is timed.
   for (let i = 0; i <= WARMUP; i++) mergeOnce(core, state);
-  const known: number[] = [];
-  for (let i = 0; i < o.reps; i++) known.push(mergeOnce(core, state));
+  for (let i = 0; i < o.reps; i++) ts.known.push(mergeOnce(core, state));
   core.shutdown();
-  return { fresh, known };
+  return { ts, go };
 }
 
 /** gobench merge on the state in `file`: the fresh and known merges' times. */
@@ -140,15 +164,15 @@ export async function benchMerge(o: MergeOptions): Promise<BenchResult[]> {
   const state = remoteState(o.members);
   const file = join(tmpdir(), `memberlist-bench-state-${process.pid}.bin`);
   writeFileSync(file, state);
+  let ts: { fresh: number[]; known: number[] };
   let go: { fresh: number[]; known: number[] };
   let cold: { ts: number; go: number };
   try {
-    go = goMerge(file, o, o.reps, WARMUP);
+    ({ ts, go } = interleavedMerges(state, file, o));
     cold = coldMerges(file, o);
   } finally {
     rmSync(file, { force: true });
   }
-  const ts = tsMerge(state, o);
   const block = await eventLoopBlocks(state, o);
   const n = o.members.toLocaleString('en-US');
   return [
