@@ -7,7 +7,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { MemberlistCore } from '../src/core/core.ts';
-import { ENCODED_KEEP_MS } from '../src/core/push-pull-sync.ts';
+import { ENCODED_KEEP_MS, type PushPullSync } from '../src/core/push-pull-sync.ts';
 import type { MemberState } from '../src/core/state.ts';
 import { NodeState } from '../src/core/node-state.ts';
 import { DecodeError } from '../src/errors.ts';
@@ -172,37 +172,23 @@ describe('push/pull reply', () => {
     core.shutdown();
   });
 
-  it('keeps the encoded member list for ENCODED_KEEP_MS, then encodes it again', () => {
+  it('drops the encoded member list once it is ENCODED_KEEP_MS old, and each probe tick asks', () => {
     let now = 5000;
-    const core = quietCore('reply-keep', { now: () => now });
-    const nodes = [node(40), node(41)];
-    reply(core, nodes); // learns them
-    const encodes = vi.spyOn((core as unknown as { state: MemberState }).state, 'localPushState');
-    const first = reply(core, nodes);
+    const core = quietCore('reply-keep', { now: () => now, random: () => 0, config: { probeInterval: 1000 } });
+    const inner = core as unknown as { state: MemberState; sync: PushPullSync };
+    const encodes = vi.spyOn(inner.state, 'localPushState');
+    const drops = vi.spyOn(inner.sync, 'dropStaleEncoding');
+    const first = inner.sync.localState(false).slice();
     expect(encodes).toHaveBeenCalledTimes(1);
-    expect(core.nextDeadline).toBe(now + ENCODED_KEEP_MS); // the only timer of a quiet core
-    now += ENCODED_KEEP_MS - 1;
-    core.runTimers(now);
-    expect(reply(core, nodes)).toEqual(first);
-    expect(encodes).toHaveBeenCalledTimes(1);
-    now += 1;
-    core.runTimers(now);
-    expect(core.nextDeadline).toBeUndefined();
-    expect(reply(core, nodes)).toEqual(first);
-    expect(encodes).toHaveBeenCalledTimes(2);
-    core.shutdown();
-  });
-
-  it('drops the previous encoding and its timer when the table changes and it encodes again', () => {
-    let now = 5000;
-    const core = quietCore('reply-renew', { now: () => now });
-    reply(core, [node(50)]); // learns it
-    reply(core, [node(50)]); // encodes, kept until now + ENCODED_KEEP_MS
-    expect(core.nextDeadline).toBe(5000 + ENCODED_KEEP_MS);
-    now = 8000;
-    reply(core, [node(51)]); // replies with the kept encoding, then learns 51
-    reply(core, [node(51)]); // the table changed: encodes again
-    expect(core.nextDeadline).toBe(8000 + ENCODED_KEEP_MS); // the first timer was cancelled
+    inner.sync.dropStaleEncoding(5000 + ENCODED_KEEP_MS - 1);
+    expect(inner.sync.localState(false)).toEqual(first);
+    expect(encodes).toHaveBeenCalledTimes(1); // still kept
+    inner.sync.dropStaleEncoding(5000 + ENCODED_KEEP_MS);
+    expect(inner.sync.localState(false)).toEqual(first);
+    expect(encodes).toHaveBeenCalledTimes(2); // dropped, encoded again
+    now = 7000;
+    core.runTimers(now); // a probe tick
+    expect(drops).toHaveBeenLastCalledWith(7000);
     core.shutdown();
   });
 });

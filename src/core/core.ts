@@ -115,7 +115,12 @@ export class MemberlistCore {
     if (this.baseline !== undefined && known !== undefined) this.resume(known.incarnation);
     else this.announce();
     const { probeInterval, gossipInterval, gossipNodes, pushPullInterval } = this.config;
-    if (probeInterval > 0) this.every(probeInterval, () => this.prober.tick());
+    if (probeInterval > 0) {
+      this.every(probeInterval, () => {
+        this.prober.tick();
+        this.sync.dropStaleEncoding(this.io.now());
+      });
+    }
     if (gossipInterval > 0 && gossipNodes > 0) {
       this.gossipTicker = this.every(gossipInterval, () => gossipRound(this.ctx, this.state, this.sender));
     }

@@ -9,7 +9,6 @@ import { MessageType, NodeStateCode, type PushNodeState } from '../wire/messages
 import type { StreamResult } from './core-io.ts';
 import { type Node, NodeState, makeNode, nodeAddress, statusName } from './node-state.ts';
 import type { MemberState, StateContext } from './state.ts';
-import type { TimerHandle } from './timer-queue.ts';
 
 /** Members applied per slice when the adapter merges a peer's reply over several turns. */
 const MERGE_SLICE = 512;
@@ -18,7 +17,9 @@ const MERGE_SLICE = 512;
  * How long our encoded member list is kept for the next exchange (`PushPullSync.encoded`): long
  * enough for a burst (nodes joining together each exchange with us; a peer that retries), short
  * against the periodic interval (30 s, scaled up with the cluster: 300 s at 10,000 members),
- * between whose exchanges keeping about 110 bytes per member would save one encode.
+ * between whose exchanges keeping about 110 bytes per member would save one encode. It is
+ * dropped by the first probe tick after that (`dropStaleEncoding`), not by a timer of its own:
+ * no wake-up of its own for an idle node, and no event of its own in a simulation.
  */
 export const ENCODED_KEEP_MS = 10_000;
 
@@ -37,11 +38,9 @@ export class PushPullSync {
    * Our member list as last encoded and the table version it was encoded at: sent again as it is
    * while the table has not changed (anti-entropy mostly changes nothing). Go encodes every
    * time; the bytes are the same. Holds the message (about 110 bytes per member) for
-   * ENCODED_KEEP_MS after it was encoded.
+   * ENCODED_KEEP_MS after it was encoded (`at`, on the core's clock), until a probe tick drops it.
    */
-  private encoded: { readonly version: number; readonly nodes: EncodedNodes } | undefined;
-  /** The timer that drops `encoded` (cancelled when it is replaced or dropped sooner). */
-  private encodedExpiry: TimerHandle | undefined;
+  private encoded: { readonly version: number; readonly nodes: EncodedNodes; readonly at: number } | undefined;
 
   /** Node states to copy rather than encode (a simulator node's member baseline). */
   private readonly known: KnownNodeStates | undefined;
@@ -75,26 +74,20 @@ export class PushPullSync {
     if (cached !== undefined && cached.version === version) {
       return new PushPullWriter([], join, userState, { encoded: cached.nodes });
     }
-    this.keepEncoded(undefined);
+    this.encoded = undefined;
     return new PushPullWriter(this.state.localPushState().slice(), join, userState, {
       known: this.known,
       onFinish: (nodes) => {
         // Only if no member changed while the slices were written (then some went out newer).
-        if (table.version === version) this.keepEncoded({ version, nodes });
+        if (table.version === version) this.encoded = { version, nodes, at: this.ctx.io.now() };
       },
     });
   }
 
-  /** Holds `kept` as `encoded` for ENCODED_KEEP_MS (undefined: holds nothing). */
-  private keepEncoded(kept: { readonly version: number; readonly nodes: EncodedNodes } | undefined): void {
-    this.encodedExpiry?.cancel();
-    this.encodedExpiry = undefined;
-    this.encoded = kept;
-    if (kept === undefined) return;
-    this.encodedExpiry = this.ctx.timers.at(this.ctx.io.now() + ENCODED_KEEP_MS, () => {
-      this.encoded = undefined;
-      this.encodedExpiry = undefined;
-    });
+  /** Drops the kept encoding once it is ENCODED_KEEP_MS old (the core's probe ticker calls this). */
+  dropStaleEncoding(now: number): void {
+    const e = this.encoded;
+    if (e !== undefined && now - e.at >= ENCODED_KEEP_MS) this.encoded = undefined;
   }
 
   /**
