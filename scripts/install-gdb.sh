@@ -5,13 +5,6 @@
 set -euo pipefail
 
 if ! command -v gdb >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq gdb >/dev/null
-  else
-    echo "install-gdb: gdb missing and apt-get is not usable (need root)" >&2
-    exit 1
-  fi
+  bash "$(dirname "$0")/apt-install.sh" gdb
 fi
 gdb --version | sed -n 1p

@@ -7,14 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
+# Without root the message is printed and the Go-built agent is still tried.
 if [ ! -x /usr/bin/serf ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq serf >/dev/null
-  else
-    echo "install-serf: /usr/bin/serf missing and apt-get is not usable (need root)" >&2
-  fi
+  bash "$root/scripts/apt-install.sh" serf || true
 fi
 
 if [ ! -x "$root/interop/bin/serf" ]; then
