@@ -3,7 +3,8 @@
  * and their bytes where they are already held (push-state-cache.ts), and anything else still
  * goes through the generic decoder: changed
  * fields, other encodings, cut-short input. Also our reply: the encoded member list is sent
- * again while the member table has not changed (for ENCODED_KEEP_MS), and re-encoded once it has.
+ * again while the member table has not changed (for ENCODED_KEEP_MS at most where a probe ticker
+ * runs), and re-encoded once it has.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { MemberlistCore } from '../src/core/core.ts';
